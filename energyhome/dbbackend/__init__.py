@@ -1,0 +1,1 @@
+"""PostgreSQL backend: django-timescaledb's, made safe where the extension is missing."""

@@ -1,0 +1,29 @@
+"""Project-level pages: the dashboard shell and the health check."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+
+from energyhome.health import check_all
+
+
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    home = request.home
+    if not home:
+        return redirect("accounts:home-create")
+    return render(request, "dashboard.html", {"home": home})
+
+
+@never_cache
+def healthz(request: HttpRequest) -> JsonResponse:
+    checks = check_all()
+    down = [name for name, state in checks.items() if not state["ok"]]
+    body = {"status": "ok" if not down else "down", "down": down, "checks": checks}
+    response = JsonResponse(body, status=503 if down else 200)
+    if down:
+        response["Retry-After"] = "30"
+    return response
