@@ -197,6 +197,10 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # The beat schedule lives here, one named entry per job; later features add theirs.
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
+    "rollup-dirty-hours": {
+        "task": "telemetry.tasks.rollup_dirty_hours",
+        "schedule": crontab(),  # every minute, aligned to the clock
+    },
     "clear-expired-sessions": {
         "task": "accounts.tasks.clear_expired_sessions",
         "schedule": crontab(minute=17, hour=3),
@@ -286,6 +290,7 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "energyhome.api_errors.exception_handler",
 }
 SPECTACULAR_SETTINGS = {"TITLE": "EnergyHome API", "VERSION": "1.0.0", "SERVE_INCLUDE_SCHEMA": False}
 
@@ -310,6 +315,10 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# --- MQTT (device telemetry and commands) ----------------------------------------------------------
+MQTT_URL = os.environ.get("MQTT_URL", "mqtt://127.0.0.1:1883")
+MQTT_TOPIC_PREFIX = os.environ.get("MQTT_TOPIC_PREFIX", "energyhome")
 
 # --- EnergyHome --------------------------------------------------------------------------------------
 TIMESCALE_COMPRESS_AFTER_DAYS = envint("TIMESCALE_COMPRESS_AFTER_DAYS", 7)

@@ -7,6 +7,8 @@ urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("healthz", views.healthz, name="healthz"),
     path("accounts/", include("allauth.urls")),
+    path("api/v1/", include("energyhome.api_urls")),
     path("", include("accounts.urls")),
+    path("", include("telemetry.urls")),
     path("admin/", admin.site.urls),
 ]
