@@ -46,7 +46,7 @@ run: seed
 	  DJANGO_SETTINGS_MODULE=energyhome.settings $(BIN)/python -c "import django; django.setup(); from django.conf import settings as s; print(f'  Demo login: {s.DEMO_EMAIL} / {s.DEMO_PASSWORD}')"
 	@echo "  Ctrl-C stops everything."
 	@echo ""
-	PORT=$(PORT) $(BIN)/honcho start -f Procfile
+	WEB_PORT=$(PORT) $(BIN)/honcho start -f Procfile
 
 lint: deps
 	$(BIN)/ruff check .

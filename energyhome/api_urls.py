@@ -2,4 +2,10 @@
 
 from __future__ import annotations
 
-urlpatterns: list = []
+from django.urls import path
+
+from telemetry.api import IngestView
+
+urlpatterns: list = [
+    path("ingest/", IngestView.as_view(), name="api-ingest"),
+]

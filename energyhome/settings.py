@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
+    "energyhome",
     "accounts",
     "devices",
     "telemetry",

@@ -83,12 +83,19 @@ class Step:
     outdoor_c: float
 
 
+def _rng(*parts: object) -> random.Random:
+    """A generator seeded by ``parts`` (str seeds hash the same in every process, unlike hash())."""
+    return random.Random(":".join(str(p) for p in parts))  # noqa: S311 - a simulation, not a secret
+
+
 def kind_for(slug: str, category: str) -> str:
     """The profile kind for a device type slug (falling back on its category)."""
     return KIND_BY_SLUG.get(slug, KIND_BY_CATEGORY.get(category, "standby"))
 
 
-def sun_position(moment: datetime, lat_deg: float = LATITUDE_DEG, lon_deg: float = LONGITUDE_DEG) -> tuple[float, float]:
+def sun_position(
+    moment: datetime, lat_deg: float = LATITUDE_DEG, lon_deg: float = LONGITUDE_DEG
+) -> tuple[float, float]:
     """(elevation, azimuth) of the sun in degrees at an aware ``moment`` (NOAA approximation)."""
     utc = moment.astimezone(UTC)
     doy = utc.timetuple().tm_yday
@@ -138,7 +145,7 @@ class _Weather:
     def day(self, d: date) -> tuple[float, float, float]:
         """(mean °C, daily swing °C, cloudiness 0..1) for local date ``d``."""
         if d not in self._days:
-            rng = random.Random(f"{self.seed}:weather:{d.isoformat()}")
+            rng = _rng(self.seed, "weather", d)
             doy = d.timetuple().tm_yday
             # Berlin-like climate: ~0 °C late January, ~19 °C late July.
             seasonal = 9.5 - 9.5 * math.cos(2 * math.pi * (doy - 20) / 365)
@@ -157,7 +164,7 @@ class _Profile:
     def __init__(self, device: SimDevice, seed: int) -> None:
         self.device = device
         self.seed = seed
-        self.rng = random.Random(f"{seed}:{device.external_id}")
+        self.rng = _rng(seed, device.external_id)
         self._plans: dict[date, object] = {}
 
     def rated(self, default: float) -> float:
@@ -166,7 +173,7 @@ class _Profile:
     def plan(self, d: date) -> object:
         """This device's plan for local date ``d`` (drawn once, from a per-date generator)."""
         if d not in self._plans:
-            self._plans[d] = self.make_plan(random.Random(f"{self.seed}:{self.device.external_id}:{d.isoformat()}"), d)
+            self._plans[d] = self.make_plan(_rng(self.seed, self.device.external_id, d), d)
         return self._plans[d]
 
     def make_plan(self, rng: random.Random, d: date) -> object:
@@ -474,7 +481,7 @@ class HomeSimulator:
         self.zone = zoneinfo.ZoneInfo(time_zone)
         self.weather = _Weather(seed)
         self.unmetered_w = unmetered_w
-        self.rng = random.Random(f"{seed}:home")
+        self.rng = _rng(seed, "home")
         self.devices = devices
         self.profiles = {d.external_id: p for d in devices if (p := _profile_for(d, seed, self.weather))}
         self.batteries = [d for d in devices if d.kind == "battery"]
@@ -482,9 +489,7 @@ class HomeSimulator:
         self.capacity_wh = battery_capacity_wh
         self.stored_wh = {d.external_id: battery_capacity_wh * battery_soc for d in self.batteries}
         self.meters = {
-            d.external_id: (initial_energy_wh or {}).get(d.external_id, 0.0)
-            for d in devices
-            if d.kind in METERED_KINDS
+            d.external_id: (initial_energy_wh or {}).get(d.external_id, 0.0) for d in devices if d.kind in METERED_KINDS
         }
         self._last: dict[str, float] = {}
 
