@@ -44,9 +44,7 @@ def get_device_for(user: User, device_id: object) -> Device:
         device_pk = int(str(device_id))
     except (TypeError, ValueError):
         raise Http404("No such device") from None
-    device = (
-        Device.objects.filter(pk=device_pk, home__in=homes_for(user)).select_related("type", "home").first()
-    )
+    device = Device.objects.filter(pk=device_pk, home__in=homes_for(user)).select_related("type", "home").first()
     if device is None:
         raise Http404("No such device")
     return device

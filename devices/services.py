@@ -112,7 +112,9 @@ def register_device(
             key, plain_key = create_device_key(device=device, label="first key")
     except IntegrityError as exc:
         # Another request took the same external id between the check and the insert.
-        raise ValidationError({"external_id": f"A device with the external id {external_id!r} already exists."}) from exc
+        raise ValidationError(
+            {"external_id": f"A device with the external id {external_id!r} already exists."}
+        ) from exc
     return RegisteredDevice(device=device, key=key, plain_key=plain_key)
 
 
@@ -121,7 +123,9 @@ def _new_plain_key() -> str:
 
 
 @transaction.atomic
-def create_device_key(*, device: Device | None = None, home: Home | None = None, label: str = "") -> tuple[DeviceKey, str]:
+def create_device_key(
+    *, device: Device | None = None, home: Home | None = None, label: str = ""
+) -> tuple[DeviceKey, str]:
     """Create a key for one ``device``, or a home-level key (``home`` only) that may post for every
     device of that home. Returns the stored key and the plain key (shown once, never stored).
 

@@ -7,7 +7,6 @@ tell "this key was switched off" from "this is not a key" in the device's logs.
 
 from __future__ import annotations
 
-import json
 import logging
 
 from django.contrib.auth.models import AnonymousUser
@@ -28,6 +27,7 @@ from devices.selectors import device_key_for_raw
 from devices.services import authenticate_device_key
 from energyhome.api_errors import error_body
 from telemetry.services import MAX_BATCH, ingest_readings
+from telemetry.validation import InvalidBody, readings_from_json
 
 logger = logging.getLogger(__name__)
 
@@ -79,43 +79,6 @@ class HasDeviceKey(BasePermission):
         return isinstance(request.auth, DeviceKey)
 
 
-class BadBody(Exception):
-    def __init__(self, message: str, fields: dict | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.fields = fields or {}
-
-
-def _reject_constant(name: str) -> float:
-    raise ValueError(f"{name} is not valid JSON")
-
-
-def readings_from_body(body: bytes) -> list:
-    """The list of reading items in a JSON body: one object, a list, or {"readings": [...]}.
-
-    Raises BadBody when the body is not JSON (NaN and Infinity are not JSON either) or has
-    another shape. The items themselves are checked one by one by the ingest service.
-    """
-    try:
-        data = json.loads(body, parse_constant=_reject_constant)
-    except (ValueError, RecursionError):  # UnicodeDecodeError and JSONDecodeError are ValueErrors
-        raise BadBody("The body is not valid JSON.") from None
-    if isinstance(data, dict) and "readings" in data:
-        extra = sorted(key for key in data if key != "readings")
-        if extra:
-            raise BadBody("Unexpected fields next to 'readings'.", {key[:40]: ["Unknown field."] for key in extra[:10]})
-        data = data["readings"]
-        if not isinstance(data, list):
-            raise BadBody("'readings' must be a list.", {"readings": ["Must be a list of readings."]})
-    elif isinstance(data, dict):
-        data = [data]
-    elif not isinstance(data, list):
-        raise BadBody("Send one reading object, a list of them, or {\"readings\": [...]}.")
-    if not data:
-        raise BadBody("The batch is empty.", {"readings": ["At least one reading is required."]})
-    return data
-
-
 class IngestView(APIView):
     """POST readings. 201 when every item was stored or was a duplicate; 207 when at least one
     item was rejected (the body lists each with index, field and reason; the rest are stored);
@@ -139,10 +102,10 @@ class IngestView(APIView):
     )
     def post(self, request: Request) -> Response:
         try:
-            items = readings_from_body(request.body)
+            items = readings_from_json(request.body)
         except RequestDataTooBig:
             return _too_large()
-        except BadBody as bad:
+        except InvalidBody as bad:
             return Response(error_body("invalid", bad.message, bad.fields), status=status.HTTP_400_BAD_REQUEST)
         if len(items) > MAX_BATCH:
             return _too_large()

@@ -73,9 +73,11 @@ class TimeBucket(Func):
         column_sql, params = compiler.compile(self.source_expressions[0])
         step_s = int(self.step.total_seconds())
         origin_s = int(self.origin.timestamp())
+        # Django stores 'YYYY-MM-DD HH:MM:SS[.ffffff]' (UTC); the fraction is cut off first
+        # because SQLite's date functions round to milliseconds (59.9999 s would become 60).
         # d = seconds since origin; floor(d / step) * step, written so that it also floors
         # for instants before the origin (SQLite's % truncates toward zero).
-        delta = f"(CAST(strftime('%%s', {column_sql}) AS INTEGER) - {origin_s})"
+        delta = f"(CAST(strftime('%%s', substr({column_sql}, 1, 19)) AS INTEGER) - {origin_s})"
         sql = f"datetime({origin_s} + {delta} - ((({delta} %% {step_s}) + {step_s}) %% {step_s}), 'unixepoch')"
         return sql, (*params, *params, *params)
 

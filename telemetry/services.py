@@ -97,7 +97,9 @@ class _DeviceResolver:
         self.device = device
         self.by_external_id: dict[str, Device] = {}
         if device is None and home is not None:
-            wanted = {item["device"] for item in items if isinstance(item, dict) and isinstance(item.get("device"), str)}
+            wanted = {
+                item["device"] for item in items if isinstance(item, dict) and isinstance(item.get("device"), str)
+            }
             if wanted:
                 found = Device.objects.filter(home=home, external_id__in=wanted).select_related("type")
                 self.by_external_id = {found_device.external_id: found_device for found_device in found}
@@ -176,7 +178,7 @@ def ingest_readings(
         results.update(_store(accepted))
 
     ordered = tuple(results[index] for index in range(len(items)))
-    counts = {status: 0 for status in ItemStatus}
+    counts = dict.fromkeys(ItemStatus, 0)
     for result in ordered:
         counts[result.status] += 1
     outcome = IngestResult(

@@ -23,6 +23,7 @@ number is the one unambiguous form.
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -40,6 +41,15 @@ OPTIONAL_RANGES: dict[str, tuple[float, float]] = {
     "power_factor": (-1.0, 1.0),
 }
 ALLOWED_FIELDS = frozenset({*REQUIRED_FIELDS, *OPTIONAL_RANGES, "device"})
+
+
+class InvalidBody(Exception):
+    """A whole message is unusable: not JSON, or not a reading, a list of them or {"readings": [...]}."""
+
+    def __init__(self, message: str, fields: dict[str, list[str]] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.fields = fields or {}
 
 
 class InvalidItem(Exception):
@@ -138,3 +148,34 @@ def parse_measurement(item: dict, *, min_power_w: float, max_power_w: float, now
         value = item.get(field)
         optional[field] = None if value is None else parse_number(field, value, low=low, high=high)
     return Measurement(time=moment, power_w=power_w, **optional)
+
+
+def _reject_constant(name: str) -> float:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def readings_from_json(body: bytes | str) -> list:
+    """The reading items in a JSON document: one object, a list, or {"readings": [...]}.
+
+    Raises InvalidBody when the document is not JSON (NaN and Infinity are not JSON either),
+    is nested too deeply to parse, has another shape, or holds no reading. The items
+    themselves are not checked here: that is per item, by the ingest service.
+    """
+    try:
+        data = json.loads(body, parse_constant=_reject_constant)
+    except (ValueError, RecursionError):  # UnicodeDecodeError and JSONDecodeError are ValueErrors
+        raise InvalidBody("The body is not valid JSON.") from None
+    if isinstance(data, dict) and "readings" in data:
+        extra = sorted(str(key)[:40] for key in data if key != "readings")
+        if extra:
+            raise InvalidBody("Unexpected fields next to 'readings'.", {key: ["Unknown field."] for key in extra[:10]})
+        data = data["readings"]
+        if not isinstance(data, list):
+            raise InvalidBody("'readings' must be a list.", {"readings": ["Must be a list of readings."]})
+    elif isinstance(data, dict):
+        data = [data]
+    elif not isinstance(data, list):
+        raise InvalidBody('Send one reading object, a list of them, or {"readings": [...]}.')
+    if not data:
+        raise InvalidBody("The batch is empty.", {"readings": ["At least one reading is required."]})
+    return data
