@@ -10,5 +10,7 @@ urlpatterns = [
     path("api/v1/", include("energyhome.api_urls")),
     path("", include("accounts.urls")),
     path("", include("telemetry.urls")),
+    path("", include("devices.urls")),
+    path("", include("analytics.urls")),
     path("admin/", admin.site.urls),
 ]
