@@ -12,5 +12,6 @@ urlpatterns = [
     path("", include("telemetry.urls")),
     path("", include("devices.urls")),
     path("", include("analytics.urls")),
+    path("", include("analytics.cost_urls")),
     path("admin/", admin.site.urls),
 ]
