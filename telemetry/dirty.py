@@ -16,5 +16,9 @@ def hour_start(moment: datetime) -> datetime:
 def mark_hours_dirty(pairs: Iterable[tuple[int, datetime]]) -> int:
     """Mark (device id, UTC hour start) pairs dirty. Idempotent; returns how many pairs were given."""
     rows = [DirtyHour(device_id=device_id, hour=hour) for device_id, hour in set(pairs)]
-    DirtyHour.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
+    # Re-marking an already dirty hour must bump marked_at: a rollup that claimed the hour
+    # meanwhile then sees the change and leaves it dirty instead of losing the late reading.
+    DirtyHour.objects.bulk_create(
+        rows, update_conflicts=True, unique_fields=["device", "hour"], update_fields=["marked_at"], batch_size=1000
+    )
     return len(rows)

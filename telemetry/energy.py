@@ -85,10 +85,10 @@ def bucket_start(moment: datetime, step: timedelta = HOUR, origin: datetime = BU
 
 
 class _Accumulator:
-    __slots__ = ("covered_s", "energy_wh", "max_power_w", "min_power_w", "samples")
+    __slots__ = ("covered_s", "energy_ws", "max_power_w", "min_power_w", "samples")
 
     def __init__(self) -> None:
-        self.energy_wh = 0.0
+        self.energy_ws = 0.0  # joules: summing W·s keeps a constant power's mean exact
         self.covered_s = 0.0
         self.min_power_w: float | None = None
         self.max_power_w: float | None = None
@@ -153,17 +153,17 @@ def integrate_readings(
             acc = bucket(start)
             acc.covered_s += piece_s
             if meter_wh is None:
-                acc.energy_wh += power_w * piece_s / 3600.0
+                acc.energy_ws += power_w * piece_s
             else:
-                acc.energy_wh += meter_wh * piece_s / total_s
+                acc.energy_ws += meter_wh * 3600.0 * piece_s / total_s
             acc.see_power(power_w)
             piece_start = piece_end
 
     return [
         BucketEnergy(
             start=start,
-            energy_wh=acc.energy_wh,
-            mean_power_w=acc.energy_wh * 3600.0 / acc.covered_s if acc.covered_s else 0.0,
+            energy_wh=acc.energy_ws / 3600.0,
+            mean_power_w=acc.energy_ws / acc.covered_s if acc.covered_s else 0.0,
             min_power_w=acc.min_power_w,
             max_power_w=acc.max_power_w,
             samples=acc.samples,

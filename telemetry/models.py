@@ -45,6 +45,9 @@ class DirtyHour(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["device", "hour"], name="dirtyhour_unique_device_hour")]
 
+    def __str__(self) -> str:
+        return f"device {self.device_id} hour {self.hour.isoformat()} (dirty)"
+
 
 class HourlyRollup(models.Model):
     device = models.ForeignKey(Device, on_delete=models.CASCADE, related_name="hourly_rollups")
@@ -60,6 +63,9 @@ class HourlyRollup(models.Model):
         constraints = [models.UniqueConstraint(fields=["device", "hour"], name="hourlyrollup_unique_device_hour")]
         indexes = [models.Index(fields=["hour"])]
         ordering = ["device", "hour"]
+
+    def __str__(self) -> str:
+        return f"device {self.device_id} hour {self.hour.isoformat()}: {self.energy_wh:.1f} Wh"
 
 
 class DailyRollup(models.Model):
@@ -78,3 +84,6 @@ class DailyRollup(models.Model):
         constraints = [models.UniqueConstraint(fields=["device", "day"], name="dailyrollup_unique_device_day")]
         indexes = [models.Index(fields=["day"])]
         ordering = ["device", "day"]
+
+    def __str__(self) -> str:
+        return f"device {self.device_id} day {self.day.isoformat()}: {self.energy_wh:.1f} Wh"

@@ -8,7 +8,7 @@ then processes them with the same code as the beat job, printing progress.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db.models import QuerySet
@@ -29,7 +29,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--home", type=int, required=True, help="Home id")
-        parser.add_argument("--since", type=date.fromisoformat, required=True, help="Home-local date, YYYY-MM-DD")
+        parser.add_argument("--since", required=True, help="Home-local date, YYYY-MM-DD")
         parser.add_argument("--device", type=int, default=None, help="Only this device of the home")
 
     def handle(self, *args, **options) -> None:
@@ -42,7 +42,7 @@ class Command(BaseCommand):
             if not devices.exists():
                 raise CommandError(f"Home {home.pk} has no device with id {options['device']}")
         device_ids = list(devices.values_list("pk", flat=True))
-        start, _ = local_day_bounds(options["since"], home.zone)
+        start, _ = local_day_bounds(_parse_date(options["since"]), home.zone)
         end = timezone.now() + HOUR
 
         hours = _hours(Reading.objects.filter(time__gte=start, time__lt=end), "time", device_ids)
@@ -68,7 +68,16 @@ class Command(BaseCommand):
         )
 
 
-def _hours(queryset: QuerySet, field: str, device_ids: list[int]) -> set[tuple[int, object]]:
+def _parse_date(value: str | date) -> date:
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise CommandError(f"--since {value!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _hours(queryset: QuerySet, field: str, device_ids: list[int]) -> set[tuple[int, datetime]]:
     """Distinct (device id, UTC hour start) pairs of ``queryset`` rows for the devices."""
     rows = (
         queryset.filter(device_id__in=device_ids)
