@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+from django.urls import path
+
+from analytics import views
+
 app_name = "analytics"
 
-urlpatterns: list = []
+urlpatterns: list = [
+    path("history/", views.history, name="history"),
+]

@@ -45,9 +45,7 @@ class Device(models.Model):
     type = models.ForeignKey(DeviceType, on_delete=models.PROTECT, related_name="devices")
     name = models.CharField(max_length=80)
     room = models.CharField(max_length=60, blank=True)
-    external_id = models.CharField(
-        max_length=64, unique=True, help_text="The device's own id; MQTT topics use it."
-    )
+    external_id = models.CharField(max_length=64, unique=True, help_text="The device's own id; MQTT topics use it.")
     mqtt_topic = models.CharField(max_length=200, blank=True)
     firmware_version = models.CharField(max_length=40, blank=True)
     rated_power_w = models.FloatField(null=True, blank=True)

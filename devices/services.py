@@ -190,3 +190,22 @@ def authenticate_device_key(raw: str) -> DeviceKey | None:
         DeviceKey.objects.filter(stale, pk=key.pk).update(last_used=now)
         key.last_used = now
     return key
+
+
+@transaction.atomic
+def update_device(*, device: Device, name: str, room: str, rated_power_w: float | None) -> Device:
+    """Rename a device, move it to a room, or change its rated power (W). ValidationError by field."""
+    device.name = (name or "").strip()
+    device.room = (room or "").strip()
+    device.rated_power_w = _validate_rated_power(rated_power_w)
+    device.full_clean(validate_unique=False)
+    device.save(update_fields=["name", "room", "rated_power_w"])
+    return device
+
+
+@transaction.atomic
+def deactivate_device(*, device: Device) -> Device:
+    """Stop accepting readings from a device (idempotent). Its history and keys stay as they are."""
+    Device.objects.filter(pk=device.pk).update(is_active=False)
+    device.is_active = False
+    return device

@@ -2,4 +2,10 @@
 
 from __future__ import annotations
 
-websocket_urlpatterns: list = []
+from django.urls import path
+
+from telemetry.consumers import LiveConsumer
+
+websocket_urlpatterns: list = [
+    path("ws/homes/<int:home_id>/live/", LiveConsumer.as_asgi(), name="ws-home-live"),
+]

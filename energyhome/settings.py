@@ -7,6 +7,7 @@ switch to the production profile. A bad value fails loudly at start-up.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import secrets
 from pathlib import Path
@@ -195,12 +196,18 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # The visibility timeout sits just above the longest task instead of the 1 h default.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": envint("CELERY_VISIBILITY_TIMEOUT_S", 600)}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Task modules outside <app>/tasks.py that the worker must know.
+CELERY_IMPORTS = ["telemetry.csv_tasks"]
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # The beat schedule lives here, one named entry per job; later features add theirs.
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "rollup-dirty-hours": {
         "task": "telemetry.tasks.rollup_dirty_hours",
         "schedule": crontab(),  # every minute, aligned to the clock
+    },
+    "reprice-stale-costs": {
+        "task": "analytics.tasks.reprice_stale",
+        "schedule": crontab(minute="*/10"),
     },
     "clear-expired-sessions": {
         "task": "accounts.tasks.clear_expired_sessions",
@@ -272,7 +279,12 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
-STATICFILES_DIRS = [BASE_DIR / "static"]
+STATICFILES_DIRS = [
+    BASE_DIR / "static",
+    # plotly's own bundled plotly.min.js (same version as the Python package), served locally as
+    # /static/vendor/plotly/plotly.min.js; no CDN.
+    ("vendor/plotly", Path(importlib.util.find_spec("plotly").origin).parent / "package_data"),
+]
 WHITENOISE_USE_FINDERS = DEBUG
 WHITENOISE_AUTOREFRESH = DEBUG
 STORAGES = {
@@ -320,6 +332,10 @@ LOGGING = {
 # --- MQTT (device telemetry and commands) ----------------------------------------------------------
 MQTT_URL = os.environ.get("MQTT_URL", "mqtt://127.0.0.1:1883")
 MQTT_TOPIC_PREFIX = os.environ.get("MQTT_TOPIC_PREFIX", "energyhome")
+# Stable client id: the bridge keeps a persistent session (QoS 1, clean session off).
+MQTT_BRIDGE_CLIENT_ID = os.environ.get("MQTT_BRIDGE_CLIENT_ID", "energyhome-telemetry-bridge")
+# A full 10,000-reading ingest batch with every field is ~1.7 MB; beyond this: 413.
+DATA_UPLOAD_MAX_MEMORY_SIZE = envint("DATA_UPLOAD_MAX_MEMORY_SIZE", 5 * 1024 * 1024)
 
 # --- EnergyHome --------------------------------------------------------------------------------------
 TIMESCALE_COMPRESS_AFTER_DAYS = envint("TIMESCALE_COMPRESS_AFTER_DAYS", 7)

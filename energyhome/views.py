@@ -7,15 +7,25 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 
+from analytics.charts import balance_figure
+from analytics.selectors import dashboard as dashboard_for
 from energyhome.health import check_all
 
 
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
+    """The current home's dashboard: power now, energy, device tiles, 24 h chart (live over a websocket)."""
     home = request.home
     if not home:
         return redirect("accounts:home-create")
-    return render(request, "dashboard.html", {"home": home})
+    summary = dashboard_for(home)
+    context = {
+        "home": home,
+        "dash": summary,
+        "chart": balance_figure(summary.chart, summary.shape) if summary.shape.has_devices else None,
+        "live_url": f"/ws/homes/{home.pk}/live/?view=dashboard",
+    }
+    return render(request, "dashboard.html", context)
 
 
 @never_cache

@@ -100,6 +100,7 @@ def rollup_dirty_hours(
 
     counts = dict.fromkeys(RollupStats.__dataclass_fields__, 0)
     days: set[tuple[int, date]] = set()
+    priced: set[tuple[int, datetime]] = set()
     for pk, device_id, hour, marked_at in claims:
         device = devices.get(device_id)
         if device is None:  # deleted meanwhile; its marks went with it
@@ -113,6 +114,7 @@ def rollup_dirty_hours(
             if (device_id, hour + HOUR) not in claimed_keys:  # else its own claim recomputes it
                 hours.append(hour + HOUR)
             for each in hours:
+                priced.add((device_id, each))
                 _, outcome = _rollup_hour(device_id, each, max_gap)
                 counts["hours_computed"] += 1
                 if outcome in ("written", "deleted"):
@@ -124,6 +126,10 @@ def rollup_dirty_hours(
         counts["days_computed"] += 1
         if outcome in ("written", "deleted"):
             counts[f"days_{outcome}"] += 1
+    if priced:
+        from analytics.services import reprice_after_rollup  # analytics reads telemetry, not the reverse
+
+        reprice_after_rollup(priced)
     return RollupStats(**counts)
 
 

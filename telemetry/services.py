@@ -26,6 +26,7 @@ logger = logging.getLogger(__name__)
 
 # The most readings one call accepts; the HTTP API answers 413 above it.
 MAX_BATCH = 10_000
+MAX_EXTERNAL_ID_LENGTH = Device._meta.get_field("external_id").max_length
 
 
 class BatchTooLarge(ValueError):
@@ -98,7 +99,7 @@ class _DeviceResolver:
         self.by_external_id: dict[str, Device] = {}
         if device is None and home is not None:
             wanted = {
-                item["device"] for item in items if isinstance(item, dict) and isinstance(item.get("device"), str)
+                item["device"] for item in items if isinstance(item, dict) and _could_be_external_id(item.get("device"))
             }
             if wanted:
                 found = Device.objects.filter(home=home, external_id__in=wanted).select_related("type")
@@ -121,6 +122,18 @@ class _DeviceResolver:
         if not target.is_active:
             raise InvalidItem("device", "device is inactive")
         return target
+
+
+def _could_be_external_id(value: object) -> bool:
+    """Worth a database lookup: a string that fits Device.external_id and can be sent to the
+    database at all (a lone surrogate from JSON cannot be encoded as UTF-8)."""
+    if not isinstance(value, str) or not 0 < len(value) <= MAX_EXTERNAL_ID_LENGTH:
+        return False
+    try:
+        value.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def ingest_readings(

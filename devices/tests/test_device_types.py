@@ -55,7 +55,9 @@ def test_every_seeded_type_is_there_and_sane(db):
 
 
 def test_seeded_ranges_follow_the_sign_convention(db):
-    grid, battery, solar = (DeviceType.objects.get(slug=slug) for slug in ("grid-meter", "home-battery", "solar-inverter"))
+    grid, battery, solar = (
+        DeviceType.objects.get(slug=slug) for slug in ("grid-meter", "home-battery", "solar-inverter")
+    )
 
     assert (grid.category, grid.min_power_w, grid.max_power_w) == ("meter", -50_000, 50_000)
     assert (battery.category, battery.min_power_w, battery.max_power_w) == ("storage", -15_000, 15_000)

@@ -2,11 +2,14 @@
 
     manage.py simulate --home 1 --days 30          # 30 days of history, then the rollups
     manage.py simulate --home 1 --live             # every 5 s, through POST /api/v1/ingest/
+    manage.py simulate --demo --live               # the demo home (what `make run` starts)
 
 Live readings go through the real HTTP API with a home-level device key, exactly as a
 device would send them. The key is kept under var/simulator/ (only its owner can read it)
 and replaced when it no longer works. A server that is not up yet is waited for, with
 backoff; readings made meanwhile are kept (up to a limit) and sent when it answers.
+Before going live, the gap since the newest stored reading (up to 7 days) is filled through
+the ingestion service, so restarting the demo days later leaves no hole in its history.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
+from accounts.management.commands.seed_demo import DEMO_HOME_NAME
 from accounts.models import Home
 from telemetry.backfill import (
     UNMETERED_W,
@@ -31,6 +35,7 @@ from telemetry.backfill import (
     backfill_history,
     drain_rollups,
     latest_meters,
+    latest_reading_time,
     simulated_devices,
 )
 from telemetry.simulator import HomeSimulator
@@ -39,6 +44,7 @@ logger = logging.getLogger("telemetry.simulate")
 
 MAX_PENDING = 5_000
 MAX_BACKOFF_S = 30.0
+CATCH_UP_LIMIT = timedelta(days=7)
 
 
 def progress_bar(fraction: float, width: int = 30) -> str:
@@ -50,7 +56,9 @@ class Command(BaseCommand):
     help = "Simulate the devices of a home: backfill history (--days) and/or post live readings (--live)."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--home", type=int, required=True, help="Home id")
+        which = parser.add_mutually_exclusive_group(required=True)
+        which.add_argument("--home", type=int, help="Home id")
+        which.add_argument("--demo", action="store_true", help="The demo home made by seed_demo")
         parser.add_argument("--days", type=float, default=0, help="Backfill this many days of history first")
         parser.add_argument("--step", type=int, default=60, help="Seconds between simulated readings (history)")
         parser.add_argument("--live", action="store_true", help="Then post live readings through the HTTP API")
@@ -59,11 +67,21 @@ class Command(BaseCommand):
         parser.add_argument("--url", default=os.environ.get("SIMULATOR_URL", "http://127.0.0.1:8000"))
         parser.add_argument("--count", type=int, default=0, help="Stop after this many live posts (0: run forever)")
         parser.add_argument("--no-rollups", action="store_true", help="Do not compute rollups after the backfill")
+        parser.add_argument(
+            "--no-catch-up",
+            action="store_true",
+            help="In live mode, do not first fill the gap since the newest stored reading (up to 7 days)",
+        )
 
     def handle(self, *args, **options) -> None:
-        home = Home.objects.filter(pk=options["home"]).first()
-        if home is None:
-            raise CommandError(f"No home with id {options['home']}")
+        if options["demo"]:
+            home = Home.objects.filter(name=DEMO_HOME_NAME, memberships__user__email=settings.DEMO_EMAIL).first()
+            if home is None:
+                raise CommandError("No demo home yet: run manage.py seed_demo first")
+        else:
+            home = Home.objects.filter(pk=options["home"]).first()
+            if home is None:
+                raise CommandError(f"No home with id {options['home']}")
         if not simulated_devices(home):
             raise CommandError(f"{home.name} has no active devices to simulate; add some (or run seed_demo)")
         seed = options["seed"] if options["seed"] is not None else home.pk
@@ -71,6 +89,8 @@ class Command(BaseCommand):
             self.backfill(home, days=options["days"], step_s=options["step"], seed=seed)
             if not options["no_rollups"]:
                 self.rollups()
+        if options["live"] and not options["no_catch_up"]:
+            self.catch_up(home, seed=seed)
         if options["live"]:
             self.live(home, seed=seed, url=options["url"], interval_s=options["interval"], count=options["count"])
 
@@ -92,6 +112,19 @@ class Command(BaseCommand):
         )
         for line in result.first_rejections:
             self.stdout.write(f"  rejected: {line}")
+
+    def catch_up(self, home: Home, *, seed: int) -> None:
+        """Fill the silence since the newest stored reading (a restart days later), through the service."""
+        newest = latest_reading_time(home)
+        now = timezone.now()
+        if newest is None or now - newest < timedelta(minutes=2):
+            return
+        start = max(newest, now - CATCH_UP_LIMIT)
+        self.stderr.write(f"Catching up from {start:%Y-%m-%d %H:%M} UTC")
+        result = backfill_history(
+            home=home, start=start, end=now, step_s=60, coarse_step_s=120, seed=seed, recent=timedelta(hours=6)
+        )
+        self.stdout.write(f"Caught up: {result.stored:,} readings in {result.seconds:.1f} s (rollups follow via beat)")
 
     def rollups(self) -> None:
         began = time.monotonic()
@@ -142,7 +175,7 @@ class Command(BaseCommand):
                     backoff = min(MAX_BACKOFF_S, backoff * 2)
                     continue
                 backoff = 1.0
-                if status == 401:
+                if status in (401, 403):
                     self.stderr.write("The simulator's key was refused (revoked?); creating a new one")
                     key = simulator_key(home, renew=True)
                     continue

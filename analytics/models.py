@@ -1,0 +1,174 @@
+"""Tariffs (flat, time-of-use, dynamic), their prices, and the priced cost of every hour.
+
+Money is ``Decimal`` in the home's currency; prices are per kWh. A tariff is in force from
+local midnight of ``effective_from`` (the home's time zone) until the next tariff of the
+home takes over, so history is priced with the tariff in force at the time.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+
+from accounts.models import CURRENCIES, Home
+from devices.models import Device
+
+PRICE_DIGITS = {"max_digits": 10, "decimal_places": 5}
+MONEY_DIGITS = {"max_digits": 16, "decimal_places": 6}
+QUARTER_MINUTES = 15
+
+
+class Tariff(models.Model):
+    class Kind(models.TextChoices):
+        FLAT = "flat", "Flat rate"
+        TIME_OF_USE = "time_of_use", "Time of use"
+        DYNAMIC = "dynamic", "Dynamic (price points)"
+
+    class ExportKind(models.TextChoices):
+        FLAT = "flat", "Flat feed-in rate"
+        DYNAMIC = "dynamic", "Dynamic (export price points)"
+
+    home = models.ForeignKey(Home, on_delete=models.CASCADE, related_name="tariffs")
+    name = models.CharField(max_length=80)
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.FLAT)
+    effective_from = models.DateField(help_text="In force from local midnight of this day, until the next tariff.")
+    # The currency the prices were entered in: the home's at the time. A home that later
+    # changes its currency sees the mismatch instead of silently relabelled amounts.
+    currency = models.CharField(max_length=3)
+    import_price_per_kwh = models.DecimalField(
+        **PRICE_DIGITS, null=True, blank=True, help_text="Flat tariffs: the price of every imported kWh."
+    )
+    price_interval_minutes = models.PositiveSmallIntegerField(
+        choices=[(15, "15 minutes"), (60, "1 hour")],
+        default=60,
+        help_text="Dynamic tariffs: how long each price point holds.",
+    )
+    export_kind = models.CharField(max_length=16, choices=ExportKind.choices, default=ExportKind.FLAT)
+    export_price_per_kwh = models.DecimalField(
+        **PRICE_DIGITS, default=Decimal("0"), help_text="Flat feed-in rate per exported kWh."
+    )
+    standing_charge_per_day = models.DecimalField(
+        **PRICE_DIGITS, default=Decimal("0"), validators=[MinValueValidator(Decimal("0"))]
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["home", "-effective_from"]
+        constraints = [
+            models.UniqueConstraint(fields=["home", "effective_from"], name="tariff_unique_home_effective_from"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} (from {self.effective_from.isoformat()})"
+
+    @property
+    def currency_symbol(self) -> str:
+        return CURRENCIES.get(self.currency, self.currency)
+
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        if self.currency not in CURRENCIES:
+            errors["currency"] = f"{self.currency!r} is not a supported currency code (e.g. EUR)."
+        elif self.home_id and self.currency != self.home.currency:
+            errors["currency"] = f"Prices must be in the home's currency ({self.home.currency})."
+        if self.kind == self.Kind.FLAT and self.import_price_per_kwh is None:
+            errors["import_price_per_kwh"] = "A flat tariff needs an import price per kWh."
+        if self.kind != self.Kind.DYNAMIC and self.export_kind == self.ExportKind.DYNAMIC:
+            errors["export_kind"] = "Dynamic export prices need a dynamic tariff (they come with its price points)."
+        if self.price_interval_minutes not in (15, 60):
+            errors["price_interval_minutes"] = "Price points hold for 15 or 60 minutes."
+        if errors:
+            raise ValidationError(errors)
+
+
+class TimeOfUseWindow(models.Model):
+    """A named price window of a time-of-use tariff, in the home's local clock time.
+
+    ``start_time``–``end_time`` is a span of the local clock on the days it applies to;
+    ``end_time`` of 00:00 means midnight at the end of the day, and an end before the start
+    wraps (22:00–06:00 covers 22:00–24:00 and 00:00–06:00 of the same day type). ``months``
+    limits the window to a season (empty: all year). Times are multiples of 15 minutes.
+    """
+
+    class Days(models.TextChoices):
+        ALL = "all", "Every day"
+        WEEKDAYS = "weekdays", "Monday to Friday"
+        WEEKENDS = "weekends", "Saturday and Sunday"
+
+    tariff = models.ForeignKey(Tariff, on_delete=models.CASCADE, related_name="windows")
+    name = models.CharField(max_length=40)
+    start_time = models.TimeField()
+    end_time = models.TimeField()
+    days = models.CharField(max_length=8, choices=Days.choices, default=Days.ALL)
+    months = models.JSONField(default=list, blank=True, help_text="Months 1–12 of the season; empty: all year")
+    price_per_kwh = models.DecimalField(**PRICE_DIGITS)
+
+    class Meta:
+        ordering = ["tariff", "start_time", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.start_time:%H:%M}–{self.end_time:%H:%M}"
+
+
+class PricePoint(models.Model):
+    """The price from ``start`` (aware UTC) for the tariff's price interval. Negative prices are valid."""
+
+    class Direction(models.TextChoices):
+        IMPORT = "import", "Import"
+        EXPORT = "export", "Export"
+
+    tariff = models.ForeignKey(Tariff, on_delete=models.CASCADE, related_name="price_points")
+    direction = models.CharField(max_length=6, choices=Direction.choices, default=Direction.IMPORT)
+    start = models.DateTimeField()
+    price_per_kwh = models.DecimalField(**PRICE_DIGITS)
+
+    class Meta:
+        ordering = ["tariff", "direction", "start"]
+        constraints = [
+            models.UniqueConstraint(fields=["tariff", "direction", "start"], name="pricepoint_unique_tariff_start"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.direction} {self.start.isoformat()}: {self.price_per_kwh}"
+
+
+class HourlyCost(models.Model):
+    """The priced energy of one UTC hour.
+
+    ``device`` empty: the home's grid connection (import billed gross, export credited
+    separately, per hour, never netted across hours). ``device`` set: a consumer's own
+    consumption at the import price ("what did the heat pump cost"). A missing price leaves
+    the amount empty and sets ``price_missing``; it is never counted as zero.
+    """
+
+    home = models.ForeignKey(Home, on_delete=models.CASCADE, related_name="hourly_costs")
+    device = models.ForeignKey(Device, on_delete=models.CASCADE, null=True, blank=True, related_name="hourly_costs")
+    hour = models.DateTimeField(help_text="UTC start of the hour")
+    tariff = models.ForeignKey(Tariff, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    window = models.CharField(max_length=40, blank=True, help_text="Time-of-use window at the hour's start")
+    import_wh = models.FloatField(default=0)
+    export_wh = models.FloatField(default=0)
+    import_cost = models.DecimalField(**MONEY_DIGITS, null=True, blank=True)
+    export_credit = models.DecimalField(**MONEY_DIGITS, null=True, blank=True)
+    price_missing = models.BooleanField(default=False)
+    computed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["home", "hour", "device"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["device", "hour"], condition=Q(device__isnull=False), name="hourlycost_unique_device_hour"
+            ),
+            models.UniqueConstraint(
+                fields=["home", "hour"], condition=Q(device__isnull=True), name="hourlycost_unique_home_hour"
+            ),
+        ]
+        indexes = [models.Index(fields=["home", "hour"])]
+
+    def __str__(self) -> str:
+        return f"{self.device_id or 'grid'} @ {self.hour.isoformat()}: {self.import_cost}"

@@ -1,0 +1,383 @@
+"""Writes for tariffs, price points and hourly costs. Each service validates and owns its transaction.
+
+Changing a tariff re-prices the affected history after commit (``analytics.tasks.reprice_home``);
+new rollups are re-priced by :func:`reprice_after_rollup`. Pricing is idempotent: running it
+again over the same data changes nothing.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+from collections import defaultdict
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F, OuterRef, Q, Subquery
+from django.utils import timezone
+
+from accounts.models import Home
+from analytics.balance import balances_from_rollups
+from analytics.models import HourlyCost, PricePoint, Tariff, TimeOfUseWindow
+from analytics.tariffs import HourPrice, TariffSet, hour_price, validate_windows
+from devices.models import Device, DeviceType
+from telemetry.models import HourlyRollup
+
+HOUR = timedelta(hours=1)
+MONEY_STEP = Decimal("0.000001")
+MAX_PRICE = Decimal("99999")
+PRICE_CSV_MAX_ROWS = 100_000
+REPRICE_BATCH_HOURS = 24 * 31
+TARIFF_FIELDS = (
+    "name",
+    "kind",
+    "effective_from",
+    "import_price_per_kwh",
+    "price_interval_minutes",
+    "export_kind",
+    "export_price_per_kwh",
+    "standing_charge_per_day",
+)
+
+
+@dataclass(frozen=True)
+class RepriceStats:
+    hours: int = 0
+    written: int = 0
+    deleted: int = 0
+    price_missing: int = 0
+
+
+@dataclass(frozen=True)
+class PriceImport:
+    """What a price CSV import did: counts of points, and each rejected line with its reason."""
+
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    errors: list[tuple[int, str]] = field(default_factory=list)
+
+
+# --- tariffs -------------------------------------------------------------------------------------
+
+
+def save_tariff(*, home: Home, tariff: Tariff | None = None, windows: list[dict] | None = None, **values) -> Tariff:
+    """Create (``tariff`` None) or change a tariff of ``home``; re-price affected history after commit.
+
+    ``values`` are Tariff fields (TARIFF_FIELDS). A time-of-use tariff replaces its windows
+    with ``windows`` (dicts of TimeOfUseWindow fields), which must cover every local day
+    exactly once. Raises ValidationError keyed by field (``windows`` for window problems,
+    ``effective_from`` when the home already has a tariff starting that day).
+    """
+    unknown = set(values) - set(TARIFF_FIELDS)
+    if unknown:
+        raise ValidationError(dict.fromkeys(sorted(unknown), "Unknown tariff field."))
+    if tariff is not None and tariff.home_id != home.pk:
+        raise ValidationError({"tariff": "This tariff belongs to another home."})
+    old_from = tariff.effective_from if tariff is not None else None
+    tariff = tariff or Tariff(home=home, currency=home.currency)
+    for name, value in values.items():
+        setattr(tariff, name, value.strip() if isinstance(value, str) else value)
+    tariff.full_clean(exclude=["home"], validate_unique=False)
+    clash = Tariff.objects.filter(home=home, effective_from=tariff.effective_from).exclude(pk=tariff.pk)
+    if clash.exists():
+        raise ValidationError({"effective_from": "Another tariff of this home starts on this day."})
+    new_windows: list[TimeOfUseWindow] = []
+    if tariff.kind == Tariff.Kind.TIME_OF_USE:
+        new_windows = [_window(w) for w in windows or []]
+        validate_windows(new_windows)
+    try:
+        with transaction.atomic():
+            tariff.save()
+            tariff.windows.all().delete()
+            for window in new_windows:
+                window.tariff = tariff
+            TimeOfUseWindow.objects.bulk_create(new_windows)
+    except IntegrityError as exc:  # a concurrent save took the same day
+        raise ValidationError({"effective_from": "Another tariff of this home starts on this day."}) from exc
+    _reprice_from_day_after_commit(home, min(d for d in (old_from, tariff.effective_from) if d is not None))
+    return tariff
+
+
+def delete_tariff(*, tariff: Tariff) -> None:
+    """Delete ``tariff``; the hours it priced are re-priced (by the tariff before it, or none) after commit."""
+    home, day = tariff.home, tariff.effective_from
+    with transaction.atomic():
+        tariff.delete()
+    _reprice_from_day_after_commit(home, day)
+
+
+def _window(values: dict) -> TimeOfUseWindow:
+    window = TimeOfUseWindow(
+        name=(values.get("name") or "").strip(),
+        start_time=values.get("start_time"),
+        end_time=values.get("end_time"),
+        days=values.get("days") or TimeOfUseWindow.Days.ALL,
+        months=sorted(set(values.get("months") or [])),
+        price_per_kwh=values.get("price_per_kwh"),
+    )
+    try:
+        window.full_clean(exclude=["tariff"])
+    except ValidationError as exc:
+        details = "; ".join(f"{name}: {' '.join(msgs)}" for name, msgs in exc.message_dict.items())
+        raise ValidationError({"windows": f"Window {window.name or '(unnamed)'!r}: {details}"}) from exc
+    return window
+
+
+def _reprice_from_day_after_commit(home: Home, day: date) -> None:
+    from analytics.tasks import reprice_home
+
+    start = datetime.combine(day, time(), tzinfo=home.zone).astimezone(UTC)
+    end = timezone.now().astimezone(UTC).replace(minute=0, second=0, microsecond=0) + HOUR
+    if end > start:
+        transaction.on_commit(lambda: reprice_home.delay(home.pk, start.isoformat(), end.isoformat()))
+
+
+# --- price points --------------------------------------------------------------------------------
+
+
+def import_price_csv(*, tariff: Tariff, text: str) -> PriceImport:
+    """Store the price points in CSV ``text`` for a dynamic ``tariff``; re-importing changes nothing.
+
+    Columns (header required): ``start`` (ISO 8601 with an offset or Z), ``price_per_kwh``
+    (in the home's currency; negative allowed), optional ``direction`` (import or export,
+    default import) and optional ``currency`` (must be the tariff's). Starts are on the
+    quarter hour. Bad lines are reported with their line number and never cost the good
+    ones. A point at an existing start replaces its price. Affected hours are re-priced
+    after commit. ValidationError (``file``/``currency``) when the file as a whole is unusable.
+    """
+    if tariff.kind != Tariff.Kind.DYNAMIC:
+        raise ValidationError({"file": "Price points belong to dynamic tariffs."})
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    columns = {(c or "").strip().lower() for c in reader.fieldnames or []}
+    if not {"start", "price_per_kwh"} <= columns:
+        raise ValidationError({"file": "The first line must name the columns: start,price_per_kwh[,direction]."})
+    parsed: dict[tuple[str, datetime], Decimal] = {}
+    errors: list[tuple[int, str]] = []
+    for index, raw in enumerate(reader):
+        line = index + 2
+        if index >= PRICE_CSV_MAX_ROWS:
+            raise ValidationError({"file": f"At most {PRICE_CSV_MAX_ROWS} price points per file."})
+        row = {(k or "").strip().lower(): (v or "").strip() for k, v in raw.items() if k is not None}
+        currency = row.get("currency", "")
+        if currency and currency.upper() != tariff.currency:
+            raise ValidationError(
+                {"currency": f"Line {line}: prices in {currency!r}, but this tariff is in {tariff.currency}."}
+            )
+        try:
+            key, price = _price_row(row, tariff)
+        except ValueError as exc:
+            errors.append((line, str(exc)))
+            continue
+        parsed[key] = price
+
+    starts = [s for _, s in parsed]
+    existing = (
+        {
+            (p.direction, p.start): p
+            for p in PricePoint.objects.filter(tariff=tariff, start__gte=min(starts), start__lte=max(starts))
+        }
+        if starts
+        else {}
+    )
+    created, updated, unchanged = [], [], 0
+    for (direction, start), price in parsed.items():
+        point = existing.get((direction, start))
+        if point is None:
+            created.append(PricePoint(tariff=tariff, direction=direction, start=start, price_per_kwh=price))
+        elif point.price_per_kwh != price:
+            point.price_per_kwh = price
+            updated.append(point)
+        else:
+            unchanged += 1
+    with transaction.atomic():
+        PricePoint.objects.bulk_create(created, batch_size=1000, ignore_conflicts=True)
+        PricePoint.objects.bulk_update(updated, ["price_per_kwh"], batch_size=1000)
+    changed = [p.start for p in (*created, *updated)]
+    if changed:
+        start = min(changed).replace(minute=0)
+        end = max(changed).replace(minute=0) + 2 * HOUR
+        from analytics.tasks import reprice_home
+
+        home_id = tariff.home_id
+        transaction.on_commit(lambda: reprice_home.delay(home_id, start.isoformat(), end.isoformat()))
+    return PriceImport(created=len(created), updated=len(updated), unchanged=unchanged, errors=errors)
+
+
+def _price_row(row: dict[str, str], tariff: Tariff) -> tuple[tuple[str, datetime], Decimal]:
+    direction = (row.get("direction") or PricePoint.Direction.IMPORT).lower()
+    if direction not in PricePoint.Direction.values:
+        raise ValueError(f"direction {direction!r}: use import or export")
+    if direction == PricePoint.Direction.EXPORT and tariff.export_kind != Tariff.ExportKind.DYNAMIC:
+        raise ValueError("export prices need the tariff's export rate set to dynamic")
+    try:
+        start = datetime.fromisoformat(row.get("start", "").replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError(f"start {row.get('start')!r} is not an ISO 8601 time") from None
+    if start.tzinfo is None:
+        raise ValueError(f"start {row.get('start')!r} needs an offset or Z (e.g. 2026-03-29T02:00+01:00)")
+    start = start.astimezone(UTC)
+    if start.minute % 15 or start.second or start.microsecond:
+        raise ValueError(f"start {row.get('start')!r} is not on a quarter hour")
+    try:
+        price = Decimal(row.get("price_per_kwh", "").replace(",", "."))
+    except InvalidOperation:
+        raise ValueError(f"price {row.get('price_per_kwh')!r} is not a number") from None
+    if not price.is_finite() or abs(price) > MAX_PRICE:
+        raise ValueError(f"price {row.get('price_per_kwh')!r} is out of range")
+    if price != price.quantize(Decimal("0.00001")):
+        raise ValueError(f"price {row.get('price_per_kwh')!r} has more than 5 decimal places")
+    return (direction, start), price
+
+
+# --- hourly costs --------------------------------------------------------------------------------
+
+
+def reprice_hours(*, home: Home, start: datetime, end: datetime) -> RepriceStats:
+    """Price every UTC hour of ``home`` starting in ``[start, end)`` from its rollups; idempotent.
+
+    Writes one grid row per hour (import and export from the energy balance, priced
+    separately) and one row per consumer device-hour (its consumption at the import price);
+    rows whose rollups disappeared are deleted; unchanged rows are left untouched.
+    ValidationError (``end``) for an empty or reversed period, ValueError for naive times.
+    """
+    if start.tzinfo is None or end.tzinfo is None:
+        raise ValueError("start and end must be aware datetimes")
+    if end <= start:
+        raise ValidationError({"end": "The end must be after the start."})
+    hours = set(
+        HourlyRollup.objects.filter(device__home=home, hour__gte=start, hour__lt=end).values_list("hour", flat=True)
+    )
+    hours |= set(HourlyCost.objects.filter(home=home, hour__gte=start, hour__lt=end).values_list("hour", flat=True))
+    return _reprice(home, hours)
+
+
+def reprice_after_rollup(device_hours: Iterable[tuple[int, datetime]]) -> RepriceStats:
+    """Re-price the home-hours of freshly computed ``(device_id, UTC hour)`` rollups (deleted ones too)."""
+    by_device: dict[int, set[datetime]] = defaultdict(set)
+    for device_id, hour in device_hours:
+        by_device[device_id].add(hour)
+    homes = dict(Device.objects.filter(pk__in=list(by_device)).values_list("pk", "home_id"))
+    by_home: dict[int, set[datetime]] = defaultdict(set)
+    for device_id, hours in by_device.items():
+        if device_id in homes:
+            by_home[homes[device_id]] |= hours
+    totals = RepriceStats()
+    for home in Home.objects.filter(pk__in=list(by_home)):
+        totals = _add(totals, _reprice(home, by_home[home.pk]))
+    return totals
+
+
+def reprice_stale_hours(*, since: datetime) -> RepriceStats:
+    """Re-price hours from ``since`` whose rollups changed after their cost was computed (a sweep).
+
+    The safety net for a re-pricing lost with a crashed worker: the database, not the
+    queue, says what is stale. Touches the grid rows it checked, so they are not found again.
+    """
+    grid_cost_at = HourlyCost.objects.filter(
+        home_id=OuterRef("device__home_id"), device__isnull=True, hour=OuterRef("hour")
+    ).values("computed_at")[:1]
+    stale = (
+        HourlyRollup.objects.filter(hour__gte=since)
+        .annotate(cost_at=Subquery(grid_cost_at))
+        .filter(Q(cost_at__isnull=True) | Q(computed_at__gt=F("cost_at")))
+        .values_list("device_id", "hour")
+    )
+    pairs = list(stale[:50_000])
+    stats = reprice_after_rollup(pairs)
+    hours = {hour for _, hour in pairs}
+    homes = Device.objects.filter(pk__in={d for d, _ in pairs}).values("home_id")
+    HourlyCost.objects.filter(home_id__in=homes, device__isnull=True, hour__in=hours).update(computed_at=timezone.now())
+    return stats
+
+
+def _add(a: RepriceStats, b: RepriceStats) -> RepriceStats:
+    return RepriceStats(*(x + y for x, y in zip(vars(a).values(), vars(b).values(), strict=True)))
+
+
+def _reprice(home: Home, hours: Collection[datetime]) -> RepriceStats:
+    ordered = sorted(h.astimezone(UTC) for h in hours)
+    totals = RepriceStats()
+    for index in range(0, len(ordered), REPRICE_BATCH_HOURS):
+        totals = _add(totals, _reprice_batch(home, ordered[index : index + REPRICE_BATCH_HOURS]))
+    return totals
+
+
+@transaction.atomic
+def _reprice_batch(home: Home, hours: list[datetime]) -> RepriceStats:
+    # One re-pricing of a home at a time (PostgreSQL); SQLite serialises writers anyway.
+    Home.objects.select_for_update().filter(pk=home.pk).first()
+    wanted = set(hours)
+    first, last = hours[0], hours[-1] + HOUR
+    rows = [
+        r
+        for r in HourlyRollup.objects.filter(device__home=home, hour__gte=first, hour__lt=last)
+        .order_by()
+        .values_list("device_id", "hour", "device__type__category", "energy_wh")
+        if r[1] in wanted
+    ]
+    tariff_set = TariffSet.load(home, first, last)
+    prices = {hour: hour_price(tariff_set, hour) for hour in {r[1] for r in rows}}
+    target: dict[tuple[int | None, datetime], dict] = {}
+    for hour, balance in balances_from_rollups((h, c, e) for _, h, c, e in rows).items():
+        target[(None, hour)] = _priced(balance.grid_import_wh, balance.grid_export_wh, prices[hour])
+    for device_id, hour, category, energy_wh in rows:
+        if category == DeviceType.Category.CONSUMER:
+            target[(device_id, hour)] = _priced(max(energy_wh, 0.0), 0.0, prices[hour])
+
+    existing = {
+        (c.device_id, c.hour): c
+        for c in HourlyCost.objects.filter(home=home, hour__gte=first, hour__lt=last)
+        if c.hour in wanted
+    }
+    stale = [c.pk for key, c in existing.items() if key not in target]
+    new, changed = [], []
+    for (device_id, hour), values in target.items():
+        row = existing.get((device_id, hour))
+        if row is None:
+            new.append(HourlyCost(home=home, device_id=device_id, hour=hour, **values))
+        elif any(getattr(row, name) != value for name, value in values.items()):
+            for name, value in values.items():
+                setattr(row, name, value)
+            row.computed_at = timezone.now()
+            changed.append(row)
+    HourlyCost.objects.filter(pk__in=stale).delete()
+    HourlyCost.objects.bulk_create(new, batch_size=1000)
+    HourlyCost.objects.bulk_update(changed, [*_VALUE_NAMES, "computed_at"], batch_size=1000)
+    return RepriceStats(
+        hours=len({h for _, h in target}),
+        written=len(new) + len(changed),
+        deleted=len(stale),
+        price_missing=sum(1 for v in target.values() if v["price_missing"]),
+    )
+
+
+_VALUE_NAMES = ("tariff_id", "window", "import_wh", "export_wh", "import_cost", "export_credit", "price_missing")
+
+
+def _priced(import_wh: float, export_wh: float, price: HourPrice) -> dict:
+    import_cost = _money(import_wh, price.import_per_kwh)
+    export_credit = _money(export_wh, price.export_per_kwh)
+    return {
+        "tariff_id": price.tariff_id,
+        "window": price.window,
+        "import_wh": import_wh,
+        "export_wh": export_wh,
+        "import_cost": import_cost,
+        "export_credit": export_credit,
+        "price_missing": import_cost is None or export_credit is None,
+    }
+
+
+def _money(energy_wh: float, price_per_kwh: Decimal | None) -> Decimal | None:
+    """Energy (Wh) × price per kWh, to 6 decimals; no energy costs nothing even without a price."""
+    if not energy_wh or not math.isfinite(energy_wh):
+        return Decimal(0).quantize(MONEY_STEP)
+    if price_per_kwh is None:
+        return None
+    return (Decimal(repr(energy_wh)) / 1000 * price_per_kwh).quantize(MONEY_STEP)

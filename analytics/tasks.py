@@ -1,0 +1,37 @@
+"""Celery tasks of the cost side of analytics: thin wrappers around analytics.services."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from datetime import datetime, timedelta
+
+from celery import shared_task
+from django.utils import timezone
+
+from accounts.models import Home
+from analytics import services
+
+logger = logging.getLogger(__name__)
+
+STALE_SWEEP_DAYS = 7
+
+
+@shared_task(name="analytics.tasks.reprice_home", acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+def reprice_home(home_id: int, start: str, end: str) -> dict[str, int]:
+    """Re-price ``home_id``'s hours in ``[start, end)`` (ISO 8601 aware times); idempotent.
+
+    Queued after commit when a tariff or its prices change. A deleted home is a no-op.
+    """
+    home = Home.objects.filter(pk=home_id).first()
+    if home is None:
+        return {}
+    stats = services.reprice_hours(home=home, start=datetime.fromisoformat(start), end=datetime.fromisoformat(end))
+    return dataclasses.asdict(stats)
+
+
+@shared_task(name="analytics.tasks.reprice_stale", acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+def reprice_stale() -> dict[str, int]:
+    """Beat sweep: re-price the last week's hours whose rollups changed after they were priced."""
+    since = timezone.now() - timedelta(days=STALE_SWEEP_DAYS)
+    return dataclasses.asdict(services.reprice_stale_hours(since=since))
