@@ -21,14 +21,9 @@ from accounts.selectors import (
     open_invitations_of,
     role_in,
 )
+from energyhome.forms import apply_validation_errors
 
-
-def _apply_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
+_apply_errors = apply_validation_errors
 
 
 @login_required

@@ -23,14 +23,15 @@ from analytics import costs, services
 from analytics.balance import period_balance
 from analytics.forms import BillCheckForm, PriceCsvForm, TariffForm, WindowFormSet, window_initial
 from analytics.models import Tariff
+from energyhome.forms import apply_validation_errors
 
 
 def _apply_errors(form, exc: ValidationError, formset=None) -> None:
-    for field, errors in (exc.message_dict if hasattr(exc, "error_dict") else {None: exc.messages}).items():
+    for field, errors in apply_validation_errors(form, exc, return_unplaced=True).items():
         if field == "windows" and formset is not None:
             formset._non_form_errors = formset.error_class(errors, error_class="nonform")
         else:
-            form.add_error(field if field in form.fields else None, errors)
+            form.add_error(None, errors)
 
 
 @login_required

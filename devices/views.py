@@ -31,15 +31,10 @@ from devices import services
 from devices.forms import DeviceEditForm, DeviceForm
 from devices.models import Device, DeviceKey
 from devices.selectors import device_types, get_device_for, keys_of
+from energyhome.forms import apply_validation_errors
 from telemetry.selectors import latest_power
 
-
-def _apply_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
+_apply_errors = apply_validation_errors
 
 
 def _current_home(request: HttpRequest):
