@@ -68,9 +68,11 @@ def publish(home_id: int, latest: Mapping[int, dict]) -> None:
         if layer is None:
             return
         async_to_sync(_send)(layer, group_name(home_id), build_event(latest))
-    except Exception:
+    except Exception as exc:
         _count_failure()
-        logger.warning("live publish to home %s failed; live updates pause", home_id, exc_info=True)
+        # One line, not a traceback: with Redis down this happens on every batch.
+        logger.warning("live publish to home %s failed (%s: %s); live updates pause", home_id, type(exc).__name__, exc)
+        logger.debug("live publish failure", exc_info=True)
 
 
 def _count_failure() -> None:

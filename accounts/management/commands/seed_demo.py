@@ -87,6 +87,37 @@ def seed_demo_devices(*, home: Home) -> int:
     return added
 
 
+def seed_demo_tariff(home: Home) -> bool:
+    """Give the demo home a time-of-use tariff with feed-in, unless it has a tariff. True if added."""
+    from decimal import Decimal
+
+    from analytics.models import Tariff
+    from analytics.services import save_tariff
+
+    if Tariff.objects.filter(home=home).exists():
+        return False
+    windows = [
+        ("Night", "00:00", "07:00", "0.2200"),
+        ("Day", "07:00", "17:00", "0.3000"),
+        ("Peak", "17:00", "21:00", "0.4200"),
+        ("Evening", "21:00", "00:00", "0.3000"),
+    ]
+    save_tariff(
+        home=home,
+        name="Demo time-of-use",
+        kind=Tariff.Kind.TIME_OF_USE,
+        effective_from=(timezone.now() - timedelta(days=90)).date(),
+        export_kind=Tariff.ExportKind.FLAT,
+        export_price_per_kwh=Decimal("0.0800"),
+        standing_charge_per_day=Decimal("0.4500"),
+        windows=[
+            {"name": name, "start_time": start, "end_time": end, "price_per_kwh": Decimal(price)}
+            for name, start, end, price in windows
+        ],
+    )
+    return True
+
+
 class Command(BaseCommand):
     help = "Create the demo user, home, devices and 30 days of history (safe to run again)."
 
@@ -100,6 +131,7 @@ class Command(BaseCommand):
         self.stdout.write(f"{verb} demo home {home.name!r} (id {home.pk}) for {user.email}")
         added = seed_demo_devices(home=home)
         self.stdout.write(f"Devices: {added} added, {len(DEMO_DEVICES) - added} already there")
+        self.stdout.write("Tariff: " + ("time-of-use demo tariff added" if seed_demo_tariff(home) else "kept"))
         if not options["no_history"]:
             self.seed_history(home, days=options["days"])
         self.stdout.write(f"Demo login: {settings.DEMO_EMAIL} / {settings.DEMO_PASSWORD}")
