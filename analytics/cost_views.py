@@ -10,7 +10,7 @@ import plotly.io as pio
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -24,6 +24,7 @@ from analytics.balance import period_balance
 from analytics.forms import BillCheckForm, PriceCsvForm, TariffForm, WindowFormSet, window_initial
 from analytics.models import Tariff
 from energyhome.forms import apply_validation_errors
+from energyhome.navigation import current_home_redirect
 
 
 def _apply_errors(form, exc: ValidationError, formset=None) -> None:
@@ -34,13 +35,7 @@ def _apply_errors(form, exc: ValidationError, formset=None) -> None:
             form.add_error(None, errors)
 
 
-@login_required
-@require_GET
-def costs_current(request: HttpRequest) -> HttpResponse:
-    """The costs page of the current home (the nav link needs no home id)."""
-    if not request.home:
-        raise Http404("No home yet")
-    return redirect("costs:home-costs", home_id=request.home.pk)
+costs_current = current_home_redirect("costs:home-costs", "The costs page of the current home.")
 
 
 @login_required

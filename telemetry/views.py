@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import WRITE_ROLES, Home
 from accounts.selectors import get_home_for, get_home_for_write, role_in
+from energyhome.navigation import current_home_redirect
 from telemetry.csv_io import export_readings_csv, local_period
 from telemetry.csv_tasks import import_job, start_csv_import
 from telemetry.forms import CsvExportForm, CsvImportForm
@@ -29,13 +30,7 @@ def _page(request: HttpRequest, home: Home, **context) -> dict:
     }
 
 
-@login_required
-@require_GET
-def csv_current(request: HttpRequest) -> HttpResponse:
-    """The CSV page of the current home (the nav link needs no home id)."""
-    if not request.home:
-        raise Http404("No home yet")
-    return redirect("telemetry:home-csv", home_id=request.home.pk)
+csv_current = current_home_redirect("telemetry:home-csv", "The CSV page of the current home.")
 
 
 @login_required
