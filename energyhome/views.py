@@ -5,9 +5,11 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
 from analytics.charts import balance_figure
+from analytics.costs import month_overview
 from analytics.selectors import dashboard as dashboard_for
 from energyhome.health import check_all
 
@@ -24,6 +26,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "dash": summary,
         "chart": balance_figure(summary.chart, summary.shape) if summary.shape.has_devices else None,
         "live_url": f"/ws/homes/{home.pk}/live/?view=dashboard",
+        "costs": month_overview(home=home, now=timezone.now()) if home.tariffs.exists() else None,
     }
     return render(request, "dashboard.html", context)
 

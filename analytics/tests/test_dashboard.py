@@ -99,3 +99,36 @@ def test_top_consumers_rank_todays_consumer_energy(home):
     top = dashboard(home, now=now + timedelta(minutes=1)).top
     assert [row.name for row in top] == ["Oven", "Lamp"]
     assert top[0].share_pct == pytest.approx(90.0)
+
+
+def test_dashboard_shows_this_months_cost_once_the_home_has_a_tariff(
+    owner_client, home, django_capture_on_commit_callbacks
+):
+    from decimal import Decimal
+
+    from analytics.services import reprice_hours, save_tariff
+
+    meter = register(home, type="grid-meter", name="Meter").device
+    html = owner_client.get(reverse("dashboard")).content.decode()
+    assert "Add your tariff" in html
+    assert "Cost this month so far" not in html
+
+    # The first hour of this local month: inside "this month so far" whenever the test runs.
+    local_now = timezone.now().astimezone(home.zone)
+    hour = local_now.replace(day=1, hour=0, minute=0, second=0, microsecond=0).astimezone(UTC)
+    _rollup(meter, hour, 2000.0)  # 2 kWh imported
+    with django_capture_on_commit_callbacks(execute=True):
+        save_tariff(
+            home=home,
+            name="Flat",
+            kind="flat",
+            effective_from=(timezone.now() - timedelta(days=60)).date(),
+            import_price_per_kwh=Decimal("0.30"),
+            standing_charge_per_day=Decimal("0"),
+        )
+    reprice_hours(home=home, start=hour, end=hour + timedelta(hours=1))
+
+    html = owner_client.get(reverse("dashboard")).content.decode()
+    assert "Cost this month so far" in html
+    # 2 kWh at €0.30 with no standing charge
+    assert "€0.60" in html
