@@ -172,3 +172,138 @@ class HourlyCost(models.Model):
 
     def __str__(self) -> str:
         return f"{self.device_id or 'grid'} @ {self.hour.isoformat()}: {self.import_cost}"
+
+
+# --- insights: forecasts, anomalies, recommendations ----------------------------------------
+
+
+class Forecast(models.Model):
+    """The latest forecast of a home's consumption (``device`` empty) or of one device.
+
+    One row per (home, device, granularity, horizon): recomputing replaces it. ``points`` is a
+    list of ``[start ISO 8601 UTC, energy_wh, low_wh, high_wh]`` (the 80 % band); days start at
+    the home's local midnight. A series too short to forecast stores ``status`` "insufficient"
+    with ``needs_days`` and no points. ``mape_pct``/``mase`` are the kept model's 7-day-ahead
+    daily back-test errors; ``baseline_mape_pct``/``baseline_mase`` the seasonal-naive ones.
+    """
+
+    class Granularity(models.TextChoices):
+        HOUR = "hour", "Hourly"
+        DAY = "day", "Daily"
+
+    class Status(models.TextChoices):
+        READY = "ready", "Ready"
+        INSUFFICIENT = "insufficient", "Not enough data"
+
+    home = models.ForeignKey(Home, on_delete=models.CASCADE, related_name="forecasts")
+    device = models.ForeignKey(Device, on_delete=models.CASCADE, null=True, blank=True, related_name="forecasts")
+    granularity = models.CharField(max_length=4, choices=Granularity.choices)
+    horizon_days = models.PositiveSmallIntegerField()
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.READY)
+    model = models.CharField(max_length=32, blank=True)
+    origin = models.DateTimeField(null=True, blank=True, help_text="UTC start of the first forecast step")
+    points = models.JSONField(default=list, blank=True)
+    history_days = models.PositiveIntegerField(default=0)
+    needs_days = models.PositiveIntegerField(default=0)
+    mape_pct = models.FloatField(null=True, blank=True)
+    mase = models.FloatField(null=True, blank=True)
+    baseline_mape_pct = models.FloatField(null=True, blank=True)
+    baseline_mase = models.FloatField(null=True, blank=True)
+    computed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["home", "device", "granularity", "horizon_days"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["device", "granularity", "horizon_days"],
+                condition=Q(device__isnull=False),
+                name="forecast_unique_device",
+            ),
+            models.UniqueConstraint(
+                fields=["home", "granularity", "horizon_days"],
+                condition=Q(device__isnull=True),
+                name="forecast_unique_home",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.device_id or 'home'} {self.granularity} {self.horizon_days}d ({self.status})"
+
+
+class Anomaly(models.Model):
+    """Something a device did far outside its own usual (see analytics.anomalies).
+
+    ``start``/``end`` aware UTC; ``observed`` and the expected band (``expected_low`` ..
+    ``expected_high``, ``expected`` the median) are in ``unit``: "W" (mean power of the hours)
+    or "Wh" (a day's energy). ``score`` is how many robust deviations above usual it was.
+    """
+
+    class Kind(models.TextChoices):
+        POWER = "power", "Unusual power"
+        DAILY_ENERGY = "daily_energy", "Day's energy far above usual"
+        USUALLY_OFF = "usually_off", "On when usually off"
+        BASE_LOAD = "base_load", "Base load above usual"
+
+    home = models.ForeignKey(Home, on_delete=models.CASCADE, related_name="anomalies")
+    device = models.ForeignKey(Device, on_delete=models.CASCADE, related_name="anomalies")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+    unit = models.CharField(max_length=4)
+    observed = models.FloatField()
+    expected = models.FloatField()
+    expected_low = models.FloatField()
+    expected_high = models.FloatField()
+    score = models.FloatField()
+    detected_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-start", "device"]
+        constraints = [
+            models.UniqueConstraint(fields=["device", "kind", "start"], name="anomaly_unique_device_kind_start"),
+        ]
+        indexes = [models.Index(fields=["home", "start"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.device_id} @ {self.start.isoformat()} ({self.score:.1f})"
+
+
+class Recommendation(models.Model):
+    """Advice with its estimated monthly saving, from the home's own data and tariff.
+
+    ``key`` identifies the advice (kind and device) so re-evaluation updates the figures of
+    the same row: a dismissed one stays dismissed, a snoozed one is hidden until
+    ``snoozed_until``. Money in the home's currency (``currency``).
+    """
+
+    class Kind(models.TextChoices):
+        SHIFT_LOAD = "shift_load", "Move a load to off-peak hours"
+        CUT_STANDBY = "cut_standby", "Cut standby"
+        MORE_THAN_USUAL = "more_than_usual", "Using more than it used to"
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        DISMISSED = "dismissed", "Dismissed"
+        SNOOZED = "snoozed", "Snoozed"
+
+    home = models.ForeignKey(Home, on_delete=models.CASCADE, related_name="recommendations")
+    device = models.ForeignKey(Device, on_delete=models.CASCADE, null=True, blank=True, related_name="recommendations")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    key = models.CharField(max_length=80)
+    title = models.CharField(max_length=160)
+    reason = models.TextField()
+    saving_kwh_month = models.FloatField()
+    saving_month = models.DecimalField(**MONEY_DIGITS)
+    currency = models.CharField(max_length=3)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    snoozed_until = models.DateTimeField(null=True, blank=True)
+    is_current = models.BooleanField(default=True, help_text="False once the last evaluation no longer found it")
+    evaluated_at = models.DateTimeField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["home", "-saving_month", "pk"]
+        constraints = [models.UniqueConstraint(fields=["home", "key"], name="recommendation_unique_home_key")]
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.saving_month} {self.currency}/month ({self.status})"
