@@ -122,3 +122,62 @@ def power_lines_figure(
         xaxis={"type": "date", "title": {"text": "Local time"}},
     )
     return as_json_data(figure)
+
+
+FLOW_COLOURS = {
+    "Solar": "#d99a00",
+    "Battery": "#7c4dcc",
+    "Grid (import)": "#3b6fd1",
+    "Grid (export)": "#17a2b8",
+    "Home": "#0f9d76",
+}
+
+
+def flow_sankey_figure(links: Sequence[tuple[str, str, float]]) -> dict:
+    """A Sankey of energy flows ``(source, target, Wh)``: production → home / battery / grid, grid → home.
+
+    Values are kWh (3 decimals), the same figures the page's table lists.
+    """
+    nodes = list(dict.fromkeys(name for source, target, _ in links for name in (source, target)))
+    index = {name: i for i, name in enumerate(nodes)}
+    figure = go.Figure(
+        go.Sankey(
+            valueformat=",.2f",
+            valuesuffix=" kWh",
+            node={
+                "label": nodes,
+                "color": [FLOW_COLOURS.get(n, "#78909c") for n in nodes],
+                "pad": 24,
+                "thickness": 18,
+            },
+            link={
+                "source": [index[s] for s, _, _ in links],
+                "target": [index[t] for _, t, _ in links],
+                "value": [round(wh / 1000, 3) for _, _, wh in links],
+                "color": [FLOW_COLOURS.get(s, "#78909c") + "55" for s, _, _ in links],
+            },
+        )
+    )
+    layout = {k: v for k, v in BASE_LAYOUT.items() if k != "hovermode"}
+    figure.update_layout(**layout, height=360)
+    return as_json_data(figure)
+
+
+def self_sufficiency_figure(x: Sequence[str], values: Sequence[float | None], *, x_type: str = "date") -> dict:
+    """Self-sufficiency (%) per step: a bar per local hour or day; None (no consumption) leaves a gap."""
+    figure = go.Figure(
+        go.Bar(
+            x=list(x),
+            y=[round(v, 1) if v is not None else None for v in values],
+            name="Self-sufficiency",
+            meta="solar",
+            hovertemplate="%{y:.0f} %<extra>Self-sufficiency</extra>",
+        )
+    )
+    figure.update_layout(
+        **BASE_LAYOUT,
+        height=280,
+        yaxis={"title": {"text": "Self-sufficiency (%)"}, "range": [0, 100], "ticksuffix": " %"},
+        xaxis={"type": x_type},
+    )
+    return as_json_data(figure)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, timedelta
 
 import plotly.graph_objects as go
 import plotly.io as pio
@@ -21,8 +21,11 @@ from accounts.models import Home
 from accounts.selectors import can_administer, get_home_for, get_home_for_admin
 from analytics import costs, services
 from analytics.balance import period_balance
+from analytics.charts import flow_sankey_figure, self_sufficiency_figure
+from analytics.flow import energy_flow, has_flow_devices
 from analytics.forms import BillCheckForm, PriceCsvForm, TariffForm, WindowFormSet, window_initial
 from analytics.models import Tariff
+from analytics.selectors import PRESETS, local_iso, local_midnight, percent_change, period_for, previous_period
 from energyhome.forms import apply_validation_errors
 from energyhome.navigation import current_home_redirect
 
@@ -53,8 +56,42 @@ def costs_page(request: HttpRequest, home_id: int) -> HttpResponse:
         "chart": _cost_chart(home, costs.daily_costs(home=home, start=start, end=now)),
         "has_tariff": home.tariffs.exists(),
         "can_edit": can_administer(request.user, home),
+        "has_flow": has_flow_devices(home),
     }
     return render(request, "costs/costs.html", context)
+
+
+def _day(raw: str | None) -> date | None:
+    try:
+        return date.fromisoformat(raw) if raw else None
+    except ValueError:
+        return None
+
+
+@login_required
+@require_GET
+def energy_flow_page(request: HttpRequest, home_id: int) -> HttpResponse:
+    """?period=<preset>|custom&start=&end= (local dates): the Sankey of a period and self-sufficiency over time."""
+    home = get_home_for(request.user, home_id)
+    context = {"home": home, "has_flow": has_flow_devices(home), "presets": PRESETS}
+    if context["has_flow"]:
+        params = request.GET
+        period = period_for(
+            home, params.get("period") or "this-month", first=_day(params.get("start")), last=_day(params.get("end"))
+        )
+        today = timezone.now().astimezone(home.zone).date()
+        end = min(period.end, local_midnight(today + timedelta(days=1), home))  # no empty future days
+        end = max(end, local_midnight(period.first_day + timedelta(days=1), home))
+        flow = energy_flow(home=home, start=period.start, end=end)
+        context |= {"period": period, "flow": flow, "sankey": None, "sufficiency": None}
+        if flow.has_flow:
+            context["sankey"] = flow_sankey_figure([(f.source, f.target, f.energy_wh) for f in flow.links])
+            if flow.step == "hour":
+                xs = [local_iso(s.start, home) for s in flow.steps]
+            else:
+                xs = [s.start.astimezone(home.zone).date().isoformat() for s in flow.steps]
+            context["sufficiency"] = self_sufficiency_figure(xs, [s.self_sufficiency_pct for s in flow.steps])
+    return render(request, "costs/flow.html", context)
 
 
 def _cost_chart(home: Home, days: dict[date, dict]) -> dict | None:
@@ -191,3 +228,33 @@ def bill_check(request: HttpRequest, home_id: int) -> HttpResponse:
         check = costs.bill_check(home=home, **data)
     context = {"home": home, "form": form, "check": check, "action": reverse("costs:bill-check", args=[home.pk])}
     return render(request, "costs/bill_check.html", context, status=400 if form.errors else 200)
+
+
+@login_required
+@require_GET
+def period_cost(request: HttpRequest, home_id: int) -> HttpResponse:
+    """The cost of a history period (same ?period=&start=&end= as the history page) beside its energy.
+
+    A fragment the history page loads with htmx; the previous period is cut at the same elapsed point.
+    """
+    home = get_home_for(request.user, home_id)
+    params = request.GET
+    period = period_for(
+        home, params.get("period") or "today", first=_day(params.get("start")), last=_day(params.get("end"))
+    )
+    context = {"home": home, "period": period, "has_tariff": home.tariffs.exists()}
+    if context["has_tariff"]:
+        now = timezone.now()
+        end = min(period.end, now)
+        previous = previous_period(home, period)
+        previous_end = min(previous.end, previous.start + (end - period.start)) if period.end > now else previous.end
+        current = costs.cost_summary(home=home, start=period.start, end=max(end, period.start))
+        before = costs.cost_summary(home=home, start=previous.start, end=max(previous_end, previous.start))
+        context |= {
+            "cost": current,
+            "previous": before,
+            "previous_period": previous,
+            "to_date": period.end > now,
+            "change_pct": percent_change(float(current.total), float(before.total)),
+        }
+    return render(request, "history/_cost.html", context)

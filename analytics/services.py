@@ -147,9 +147,10 @@ def import_price_csv(*, tariff: Tariff, text: str) -> PriceImport:
     Columns (header required): ``start`` (ISO 8601 with an offset or Z), ``price_per_kwh``
     (in the home's currency; negative allowed), optional ``direction`` (import or export,
     default import) and optional ``currency`` (must be the tariff's). Starts are on the
-    quarter hour. Bad lines are reported with their line number and never cost the good
-    ones. A point at an existing start replaces its price. Affected hours are re-priced
-    after commit. ValidationError (``file``/``currency``) when the file as a whole is unusable.
+    quarter hour. Bad lines (and a start repeated within the file) are reported with their
+    line number and never cost the good ones. A point at an existing start replaces its price.
+    Affected hours are re-priced after commit. ValidationError (``file``/``currency``) when
+    the file as a whole is unusable.
     """
     if tariff.kind != Tariff.Kind.DYNAMIC:
         raise ValidationError({"file": "Price points belong to dynamic tariffs."})
@@ -158,6 +159,7 @@ def import_price_csv(*, tariff: Tariff, text: str) -> PriceImport:
     if not {"start", "price_per_kwh"} <= columns:
         raise ValidationError({"file": "The first line must name the columns: start,price_per_kwh[,direction]."})
     parsed: dict[tuple[str, datetime], Decimal] = {}
+    first_line: dict[tuple[str, datetime], int] = {}
     errors: list[tuple[int, str]] = []
     for index, raw in enumerate(reader):
         line = index + 2
@@ -174,8 +176,18 @@ def import_price_csv(*, tariff: Tariff, text: str) -> PriceImport:
         except ValueError as exc:
             errors.append((line, str(exc)))
             continue
+        if key in first_line:  # the same start twice in one file: which price is meant is unclear
+            errors.append((line, f"start {row.get('start')!r} is already on line {first_line[key]}"))
+            continue
+        first_line[key] = line
         parsed[key] = price
 
+    result = _store_points(tariff, parsed)
+    return PriceImport(created=result.created, updated=result.updated, unchanged=result.unchanged, errors=errors)
+
+
+def _store_points(tariff: Tariff, parsed: dict[tuple[str, datetime], Decimal]) -> PriceImport:
+    """Create or update the points ``(direction, start) -> price``; re-price the changed hours after commit."""
     starts = [s for _, s in parsed]
     existing = (
         {
@@ -206,7 +218,7 @@ def import_price_csv(*, tariff: Tariff, text: str) -> PriceImport:
 
         home_id = tariff.home_id
         transaction.on_commit(lambda: reprice_home.delay(home_id, start.isoformat(), end.isoformat()))
-    return PriceImport(created=len(created), updated=len(updated), unchanged=unchanged, errors=errors)
+    return PriceImport(created=len(created), updated=len(updated), unchanged=unchanged)
 
 
 def _price_row(row: dict[str, str], tariff: Tariff) -> tuple[tuple[str, datetime], Decimal]:
@@ -233,6 +245,70 @@ def _price_row(row: dict[str, str], tariff: Tariff) -> tuple[tuple[str, datetime
     if price != price.quantize(Decimal("0.00001")):
         raise ValueError(f"price {row.get('price_per_kwh')!r} has more than 5 decimal places")
     return (direction, start), price
+
+
+def save_price_points(*, tariff: Tariff, points: list[dict]) -> PriceImport:
+    """Store price points posted as data (the API) for a dynamic ``tariff``; posting them again changes nothing.
+
+    Each item: ``start`` (aware datetime or ISO 8601 text with an offset, on the quarter hour),
+    ``price_per_kwh`` (number or text; negative allowed), optional ``direction``. Unlike a CSV,
+    the request is all or nothing: any bad item, a start out of order (each later than the one
+    before, per direction) or a start given twice is a ValidationError on ``points`` naming the
+    item, and nothing is stored. A point at an existing start replaces its price; affected hours
+    are re-priced after commit.
+    """
+    if tariff.kind != Tariff.Kind.DYNAMIC:
+        raise ValidationError({"points": "Price points belong to dynamic tariffs."})
+    if not points:
+        raise ValidationError({"points": "Send at least one price point."})
+    if len(points) > PRICE_CSV_MAX_ROWS:
+        raise ValidationError({"points": f"At most {PRICE_CSV_MAX_ROWS} price points per request."})
+    errors: list[str] = []
+    rows: list[tuple[tuple[str, datetime], Decimal]] = []
+    last: dict[str, datetime] = {}
+    for index, item in enumerate(points):
+        start = item.get("start")
+        row = {
+            "start": start.isoformat() if isinstance(start, datetime) else str(start or ""),
+            "price_per_kwh": str(item.get("price_per_kwh", "")),
+            "direction": str(item.get("direction") or ""),
+        }
+        try:
+            key, price = _price_row(row, tariff)
+        except ValueError as exc:
+            errors.append(f"Item {index}: {exc}.")
+            continue
+        direction, moment = key
+        if direction in last and moment == last[direction]:
+            errors.append(f"Item {index}: start {moment.isoformat()} is given twice.")
+        elif direction in last and moment < last[direction]:
+            errors.append(
+                f"Item {index}: start {moment.isoformat()} is before the previous point's; send them in order."
+            )
+        else:
+            last[direction] = moment
+            rows.append((key, price))
+    if errors:
+        raise ValidationError({"points": errors})
+    return _store_points(tariff, dict(rows))
+
+
+def delete_price_points(*, tariff: Tariff, start: datetime, end: datetime) -> int:
+    """Delete ``tariff``'s price points starting in ``[start, end)`` (aware); re-price those hours after commit.
+
+    ValidationError on ``end`` when it is not after ``start``. Returns how many were deleted.
+    """
+    if end <= start:
+        raise ValidationError({"end": "The end must be after the start."})
+    with transaction.atomic():
+        deleted, _ = PricePoint.objects.filter(tariff=tariff, start__gte=start, start__lt=end).delete()
+    if deleted:
+        from analytics.tasks import reprice_home
+
+        first, after = start.astimezone(UTC).replace(minute=0, second=0, microsecond=0), end + HOUR
+        home_id = tariff.home_id
+        transaction.on_commit(lambda: reprice_home.delay(home_id, first.isoformat(), after.isoformat()))
+    return deleted
 
 
 # --- hourly costs --------------------------------------------------------------------------------
