@@ -1,9 +1,23 @@
-"""One error format for the whole API: {"error": {"code", "message", "fields"}}."""
+"""One error format for the whole API: {"error": {"code", "message", "fields"}}.
+
+Everything DRF raises goes through ``exception_handler``; so do a service's Django
+``ValidationError`` (400 with its fields), ``Http404``/``PermissionDenied`` (404/403), and a
+database that cannot be reached (503 with Retry-After, never a 500). ``not_found`` answers
+URLs under /api/v1/ that match no route, in the same format.
+"""
 
 from __future__ import annotations
 
-from rest_framework import exceptions
+import logging
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import InterfaceError, OperationalError
+from django.http import HttpRequest, JsonResponse
+from rest_framework import exceptions, status
+from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+
+logger = logging.getLogger(__name__)
 
 
 def _flatten(detail) -> dict[str, list[str]]:
@@ -18,7 +32,25 @@ def error_body(code: str, message: str, fields: dict | None = None) -> dict:
     return {"error": {"code": code, "message": message, "fields": fields or {}}}
 
 
+def _from_django_validation(exc: DjangoValidationError) -> exceptions.ValidationError:
+    if hasattr(exc, "error_dict"):
+        detail = {("non_field_errors" if k == "__all__" else k): v for k, v in exc.message_dict.items()}
+    else:
+        detail = {"non_field_errors": exc.messages}
+    return exceptions.ValidationError(detail)
+
+
 def exception_handler(exc, context):
+    if isinstance(exc, DjangoValidationError):
+        exc = _from_django_validation(exc)
+    if isinstance(exc, OperationalError | InterfaceError):
+        logger.exception("api: database unavailable")
+        response = Response(
+            error_body("unavailable", "The database is unavailable; try again shortly."),
+            status=status.HTTP_503_SERVICE_UNAVAILABLE,
+        )
+        response["Retry-After"] = "5"
+        return response
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
@@ -30,3 +62,8 @@ def exception_handler(exc, context):
         body = error_body(str(code), str(detail) if detail is not None else str(exc))
     response.data = body
     return response
+
+
+def not_found(request: HttpRequest, *args, **kwargs) -> JsonResponse:
+    """404 in the API's format for a URL under /api/v1/ that matches no endpoint."""
+    return JsonResponse(error_body("not_found", "No such endpoint."), status=404)

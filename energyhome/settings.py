@@ -209,6 +209,14 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "analytics.tasks.reprice_stale",
         "schedule": crontab(minute="*/10"),
     },
+    "insights-nightly": {  # forecasts and anomalies of every home
+        "task": "analytics.tasks.nightly_insights",
+        "schedule": crontab(minute=40, hour=2),
+    },
+    "recommendations-weekly": {
+        "task": "analytics.tasks.weekly_recommendations",
+        "schedule": crontab(minute=10, hour=4, day_of_week="mon"),
+    },
     "clear-expired-sessions": {
         "task": "accounts.tasks.clear_expired_sessions",
         "schedule": crontab(minute=17, hour=3),
