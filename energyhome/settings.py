@@ -81,11 +81,13 @@ INSTALLED_APPS = [
     "channels",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_htmx",
     "template_partials",
     "allauth",
     "allauth.account",
     "allauth.mfa",
+    "allauth.headless",
     "energyhome",
     "accounts",
     "devices",
@@ -307,13 +309,65 @@ STORAGES = {
 }
 
 # --- REST API ----------------------------------------------------------------------------------
+# The mobile app logs in through allauth's headless "app" endpoints (/_allauth/app/v1/...) and gets
+# a JWT access token (1 h) and a refresh token (30 days, rotated on every use). Each token names an
+# allauth session; logging out deletes it, so both tokens die at once (stateful validation).
+HEADLESS_CLIENTS = ("app",)
+HEADLESS_TOKEN_STRATEGY = "energyhome.api_auth.AppTokenStrategy"
+# RS256 when a PEM private key is given (other services can verify with the public key); otherwise
+# HS256 signed with SECRET_KEY.
+HEADLESS_JWT_PRIVATE_KEY = os.environ.get("API_JWT_PRIVATE_KEY", "").replace("\\n", "\n")
+HEADLESS_JWT_ALGORITHM = "RS256" if HEADLESS_JWT_PRIVATE_KEY else "HS256"
+HEADLESS_JWT_ACCESS_TOKEN_EXPIRES_IN = envint("API_ACCESS_TOKEN_LIFETIME_S", 3600)
+HEADLESS_JWT_REFRESH_TOKEN_EXPIRES_IN = envint("API_REFRESH_TOKEN_LIFETIME_S", 30 * 24 * 3600)
+HEADLESS_JWT_ROTATE_REFRESH_TOKEN = True
+HEADLESS_JWT_STATEFUL_VALIDATION_ENABLED = True
+
+# Per user (or per IP when anonymous), and per device key: "<n>/<s|min|hour|day>". Read on every
+# request, so a test can lower them with the settings fixture.
+API_THROTTLE_RATES = {
+    "user": os.environ.get("API_USER_RATE", "1000/min"),
+    "device_key": os.environ.get("API_DEVICE_KEY_RATE", "600/min"),
+}
+# Largest JSON body the user-facing API parses (the ingest endpoint has its own, larger limit).
+API_MAX_BODY_BYTES = envint("API_MAX_BODY_BYTES", 256 * 1024)
+
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    # Bearer first: an anonymous request gets 401 with WWW-Authenticate, not 403. Session auth keeps
+    # the web pages' own calls working (with CSRF).
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "energyhome.api_auth.AccessTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "energyhome.api_throttling.UserRateThrottle",
+        "energyhome.api_throttling.DeviceKeyRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": API_THROTTLE_RATES,
+    "DEFAULT_PARSER_CLASSES": ["energyhome.api_limits.LimitedJSONParser"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PAGINATION_CLASS": "energyhome.api_pagination.PagePagination",
+    "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "energyhome.api_errors.exception_handler",
 }
-SPECTACULAR_SETTINGS = {"TITLE": "EnergyHome API", "VERSION": "1.0.0", "SERVE_INCLUDE_SCHEMA": False}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "EnergyHome API",
+    "VERSION": "1.0.0",
+    "DESCRIPTION": (
+        "JSON API for the EnergyHome mobile app and devices. Log in through allauth's headless app "
+        "endpoints (`POST /_allauth/app/v1/auth/login`) and send `Authorization: Bearer <access token>`. "
+        "Times are ISO 8601 with an offset (UTC, `Z`); units are in field names (`_w`, `_wh`). Errors: "
+        '`{"error": {"code", "message", "fields"}}`.'
+    ),
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
 
 # --- Security (production) -----------------------------------------------------------------------
 SESSION_COOKIE_SECURE = envbool("SECURE_COOKIES", default=not DEBUG)
