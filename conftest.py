@@ -86,6 +86,7 @@ def _reference_data(request):
 
         if not DeviceType.objects.exists():
             import_module("devices.migrations.0002_seed_device_types").seed(apps, None)
+            import_module("devices.migrations.0004_device_type_modes").seed_modes(apps, None)
     yield
 
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 
 from accounts.models import Home, User
 from accounts.selectors import homes_for
-from devices.models import Device, DeviceKey, DeviceType
+from devices.models import Command, Device, DeviceKey, DeviceType, Rule, RuleRun
 
 # A plain key is "ehk_" + 43 characters; anything much longer is not a key and is not hashed.
 MAX_PLAIN_KEY_LENGTH = 128
@@ -66,3 +67,115 @@ def device_key_for_raw(raw: object) -> DeviceKey | None:
 def keys_of(device: Device) -> QuerySet[DeviceKey]:
     """Keys of ``device``, newest first (revoked ones included)."""
     return DeviceKey.objects.filter(device=device).order_by("-created_at", "-id")
+
+
+# --- control: commands, their state, rules -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ControlPanel:
+    """What a device's controls show: the commands its type accepts, what it last confirmed
+    (``state``), the newest unanswered command (shown as pending) and the newest command."""
+
+    device: Device
+    accepts: tuple[str, ...]
+    state: dict
+    open_command: Command | None
+    last_command: Command | None
+    is_offline: bool
+
+    @property
+    def can_switch(self) -> bool:
+        return Command.Type.SET_POWER in self.accepts
+
+    @property
+    def is_on(self) -> bool | None:
+        """The confirmed on/off state; None when no set_power was ever acknowledged."""
+        value = self.state.get("on")
+        return value if isinstance(value, bool) else None
+
+    @property
+    def pending_text(self) -> str:
+        command = self.open_command
+        if command is None:
+            return ""
+        what = describe_command(command.command_type, command.payload)
+        return f"{what}: {'waiting for the device' if command.status == Command.Status.SENT else 'sending'}…"
+
+
+def describe_command(command_type: str, payload: dict) -> str:
+    """A command in words: "Switch off", "Set to 21 °C", "Mode: eco", "Charge limit 80 %"."""
+    if command_type == Command.Type.SET_POWER:
+        return "Switch on" if payload.get("on") else "Switch off"
+    if command_type == Command.Type.SET_TEMPERATURE:
+        return f"Set to {payload.get('temperature_c')} °C"
+    if command_type == Command.Type.SET_MODE:
+        return f"Mode: {payload.get('mode')}"
+    if command_type == Command.Type.SET_CHARGE_LIMIT:
+        return f"Charge limit {payload.get('limit_pct')} %"
+    return command_type
+
+
+def control_panel(device: Device) -> ControlPanel:
+    """The control state of ``device`` (two queries)."""
+    from devices.commands import is_offline
+
+    recent = list(device.commands.order_by("-created_at", "-id")[:10])
+    open_command = next((c for c in recent if c.status in Command.OPEN_STATUSES), None)
+    return ControlPanel(
+        device=device,
+        accepts=tuple(device.type.commands or ()),
+        state=dict(device.state or {}),
+        open_command=open_command,
+        last_command=recent[0] if recent else None,
+        is_offline=is_offline(device),
+    )
+
+
+def commands_for(
+    home: Home, *, device_id: int | None = None, status: str | None = None, issued_by: str | None = None
+) -> QuerySet[Command]:
+    """Commands of ``home`` (membership already checked), newest first, optionally filtered."""
+    commands = Command.objects.filter(home=home).select_related("device", "issued_by_user", "run__rule")
+    if device_id is not None:
+        commands = commands.filter(device_id=device_id)
+    if status:
+        commands = commands.filter(status=status)
+    if issued_by:
+        commands = commands.filter(issued_by=issued_by)
+    return commands.order_by("-created_at", "-id")
+
+
+def get_command_for(user: User, command_id: object) -> Command:
+    """The command if ``user`` is a member of its home; Http404 otherwise."""
+    try:
+        pk = int(str(command_id))
+    except (TypeError, ValueError):
+        raise Http404("No such command") from None
+    command = Command.objects.filter(pk=pk, home__in=homes_for(user)).select_related("device__type", "home").first()
+    if command is None:
+        raise Http404("No such command")
+    return command
+
+
+def rules_for(home: Home) -> QuerySet[Rule]:
+    """Schedules and automations of ``home`` with their device and latest runs."""
+    runs = RuleRun.objects.order_by("-ran_at", "-id")
+    return (
+        Rule.objects.filter(home=home)
+        .select_related("device__type", "condition_device")
+        .prefetch_related(Prefetch("runs", queryset=runs, to_attr="recent_runs"))
+        .order_by("kind", "name", "id")
+    )
+
+
+def get_rule_for(user: User, rule_id: object) -> Rule:
+    """The rule if ``user`` is a member of its home; Http404 otherwise."""
+    try:
+        pk = int(str(rule_id))
+    except (TypeError, ValueError):
+        raise Http404("No such rule") from None
+    rule = Rule.objects.filter(pk=pk, home__in=homes_for(user)).select_related("home", "device__type").first()
+    if rule is None:
+        raise Http404("No such rule")
+    return rule

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from devices import views
+from devices import control_views, views
 
 app_name = "devices"
 
@@ -16,4 +16,9 @@ urlpatterns: list = [
     path("devices/<int:pk>/deactivate/", views.device_deactivate, name="device-deactivate"),
     path("devices/<int:pk>/keys/rotate/", views.key_rotate, name="device-key-rotate"),
     path("devices/<int:pk>/keys/<int:key_pk>/revoke/", views.key_revoke, name="device-key-revoke"),
+    path("devices/<int:pk>/commands/", control_views.device_command, name="device-command"),
+    path("commands/", control_views.command_log, name="command-log"),
+    path("automations/", control_views.rule_list, name="rule-list"),
+    path("automations/<int:pk>/toggle/", control_views.rule_toggle, name="rule-toggle"),
+    path("automations/<int:pk>/delete/", control_views.rule_delete, name="rule-delete"),
 ]

@@ -30,7 +30,7 @@ from analytics.selectors import (
 from devices import services
 from devices.forms import DeviceEditForm, DeviceForm
 from devices.models import Device, DeviceKey
-from devices.selectors import device_types, get_device_for, keys_of
+from devices.selectors import control_panel, device_types, get_device_for, keys_of
 from energyhome.forms import apply_validation_errors
 from telemetry.selectors import latest_power
 
@@ -96,6 +96,7 @@ def _detail_context(request: HttpRequest, device: Device, **extra) -> dict:
         "has_week_data": any(v is not None for v in values),
         "readings": latest_readings(device),
         "keys": keys_of(device),
+        "panel": control_panel(device),
         "can_write": _can_write(request.user, device.home),
         "mqtt_topic": f"{settings.MQTT_TOPIC_PREFIX}/{device.external_id}/telemetry",
         "live_url": f"/ws/homes/{device.home_id}/live/?view=devices&device={device.pk}",

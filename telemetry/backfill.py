@@ -91,6 +91,8 @@ def _items(readings: Iterable[SimReading]) -> Iterator[dict]:
         item = {"device": r.external_id, "time": r.time, "power_w": r.power_w}
         if r.energy_wh_total is not None:
             item["energy_wh_total"] = r.energy_wh_total
+        if r.soc_pct is not None:
+            item["soc_pct"] = r.soc_pct
         yield item
 
 

@@ -34,7 +34,7 @@ from telemetry.selectors import LatestPower
 
 logger = logging.getLogger(__name__)
 
-VIEWS = ("dashboard", "devices")
+VIEWS = ("dashboard", "devices", "commands")
 # Close code for "you may not see this home (any more)"; 4000-4999 are for applications.
 CLOSE_FORBIDDEN = 4403
 
@@ -64,6 +64,38 @@ def render_live(user, home_id: int, changed: dict[int, LatestPower], view: str) 
     else:
         parts.extend(render_to_string("devices/_live_power.html", {"tile": t, "oob": True}) for t in update.tiles)
     return "".join(parts)
+
+
+def render_command(user, home_id: int, device_id: int, command_id: int, created: bool, view: str) -> str | None:
+    """The HTML a socket of ``view`` gets when a command changed; None if ``user`` may no longer
+    see the home. Dashboards get the tile's control, device pages the controls, the command log
+    the command's row (a new row goes on top)."""
+    from accounts.models import WRITE_ROLES
+    from accounts.selectors import role_in
+    from devices.models import Command, Device
+    from devices.selectors import control_panel
+
+    try:
+        home = get_home_for(user, home_id)
+    except Http404:
+        return None
+    can_write = role_in(user, home) in WRITE_ROLES
+    if view == "commands":
+        command = (
+            Command.objects.filter(pk=command_id, home=home)
+            .select_related("device", "issued_by_user", "run__rule")
+            .first()
+        )
+        if command is None:
+            return ""
+        oob = "afterbegin:#command-log-rows" if created else "true"
+        return render_to_string("devices/_command_row.html", {"c": command, "home": home, "oob": oob})
+    device = Device.objects.filter(pk=device_id, home=home).select_related("type", "home").first()
+    if device is None:
+        return ""
+    context = {"panel": control_panel(device), "can_write": can_write, "oob": True}
+    template = "devices/_tile_control.html" if view == "dashboard" else "devices/_controls.html"
+    return render_to_string(template, context)
 
 
 def is_member(user, home_id: int) -> bool:
@@ -138,6 +170,22 @@ class LiveConsumer(AsyncWebsocketConsumer):
             await self._flush()
         else:
             self.timer = loop.call_later(wait, self._trailing_flush)
+
+    async def live_command(self, event: dict) -> None:
+        """A ``live.command`` event: a command was created or changed status."""
+        try:
+            device_id, command_id = int(event["device_id"]), int(event["command_id"])
+        except (KeyError, TypeError, ValueError):
+            return
+        if self.view == "devices" and device_id != self.only_device:
+            return
+        html = await database_sync_to_async(render_command)(
+            self.user, self.home_id, device_id, command_id, bool(event.get("created")), self.view
+        )
+        if html is None:
+            await self._stop()
+        elif html.strip():
+            await self.send(text_data=html)
 
     def _trailing_flush(self) -> None:
         self.timer = None

@@ -2,7 +2,7 @@
 
 Import format (header required, column names case-insensitive, other columns ignored):
 
-    timestamp,device,power_w[,energy_wh_total,voltage_v,current_a,power_factor]
+    timestamp,device,power_w[,energy_wh_total,voltage_v,current_a,power_factor,soc_pct]
 
 * ``timestamp``: ISO 8601 ("2026-01-05T12:00:00Z", "2026-01-05 13:00:00+01:00") or a Unix
   epoch in seconds. A timestamp without offset is read in ``assume_time_zone`` (UTC unless
@@ -37,7 +37,7 @@ from telemetry.models import DailyRollup, HourlyRollup, Reading
 
 CHUNK_SIZE = 5_000
 ERRORS_KEPT = 100
-OPTIONAL_COLUMNS = ("energy_wh_total", "voltage_v", "current_a", "power_factor")
+OPTIONAL_COLUMNS = ("energy_wh_total", "voltage_v", "current_a", "power_factor", "soc_pct")
 ALIASES = {"time": "timestamp", "power_watts": "power_w", "power": "power_w", "watts": "power_w"}
 REQUIRED_COLUMNS = ("timestamp", "device", "power_w")
 EXPORT_KINDS = ("readings", "hourly", "daily")

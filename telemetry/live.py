@@ -26,6 +26,7 @@ from channels.layers import get_channel_layer
 logger = logging.getLogger(__name__)
 
 EVENT_TYPE = "live.readings"
+COMMAND_EVENT_TYPE = "live.command"
 # A channel layer that does not answer within this long is treated as down.
 SEND_TIMEOUT_S = 2.0
 FAILURE_CACHE_KEY = "live:publish-failures"
@@ -63,11 +64,27 @@ def publish(home_id: int, latest: Mapping[int, dict]) -> None:
     """
     if not latest:
         return
+    _publish(home_id, build_event(latest))
+
+
+def publish_command(home_id: int, *, device_id: int, command_id: int, created: bool = False) -> None:
+    """Tell the home's sockets that command ``command_id`` of ``device_id`` changed (or was ``created``).
+
+    Ids only: each socket re-checks membership and renders the command's current state itself.
+    Never raises, like publish().
+    """
+    _publish(
+        home_id,
+        {"type": COMMAND_EVENT_TYPE, "device_id": int(device_id), "command_id": int(command_id), "created": created},
+    )
+
+
+def _publish(home_id: int, event: dict) -> None:
     try:
         layer = get_channel_layer()
         if layer is None:
             return
-        async_to_sync(_send)(layer, group_name(home_id), build_event(latest))
+        async_to_sync(_send)(layer, group_name(home_id), event)
     except Exception as exc:
         _count_failure()
         # One line, not a traceback: with Redis down this happens on every batch.

@@ -23,6 +23,7 @@ class Reading(models.Model):
     voltage_v = models.FloatField(null=True, blank=True)
     current_a = models.FloatField(null=True, blank=True)
     power_factor = models.FloatField(null=True, blank=True)
+    soc_pct = models.FloatField(null=True, blank=True, help_text="A battery's state of charge, 0-100 %")
 
     objects = models.Manager()
     timescale = TimescaleManager()

@@ -34,6 +34,7 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_CLIENT_ID = "energyhome-telemetry-bridge"
 TELEMETRY_SUFFIX = "telemetry"
+ACK_SUFFIX = "commands/ack"
 QOS = 1
 
 
@@ -79,6 +80,7 @@ class BridgeStats:
     rejected: int = 0
     bad_messages: int = 0
     failed: int = 0
+    acks: int = 0
 
 
 class TelemetryBridge:
@@ -111,6 +113,11 @@ class TelemetryBridge:
     @property
     def subscription(self) -> str:
         return f"{self.topic_prefix}/+/{TELEMETRY_SUFFIX}"
+
+    @property
+    def ack_subscription(self) -> str:
+        """Devices acknowledge commands here (devices.transports)."""
+        return f"{self.topic_prefix}/+/{ACK_SUFFIX}"
 
     def stop(self) -> None:
         """Ask run() to disconnect and return (within about half a second)."""
@@ -166,13 +173,14 @@ class TelemetryBridge:
         self.stats.connects += 1
         if not self._store_failing:
             self._backoff_s = self.min_backoff_s
-        client.subscribe(self.subscription, qos=QOS)
+        client.subscribe([(self.subscription, QOS), (self.ack_subscription, QOS)])
         self.connected.set()
         logger.info(
-            "MQTT bridge connected as %s (session present: %s), subscribed to %s",
+            "MQTT bridge connected as %s (session present: %s), subscribed to %s and %s",
             self.client_id,
             flags.session_present,
             self.subscription,
+            self.ack_subscription,
         )
 
     def _on_disconnect(self, client, userdata, flags, reason_code, properties) -> None:
@@ -204,6 +212,10 @@ class TelemetryBridge:
             topic = message.topic
         except UnicodeDecodeError:
             return self._drop("topic is not UTF-8", "?")
+        ack_id = self._external_id(topic, ACK_SUFFIX)
+        if ack_id is not None:
+            close_old_connections()
+            return self._ack(ack_id, message.payload, topic)
         external_id = self._external_id(topic)
         if external_id is None:
             return self._drop("topic does not match the subscription", topic)
@@ -237,9 +249,43 @@ class TelemetryBridge:
         self._backoff_s = self.min_backoff_s
         return True
 
-    def _external_id(self, topic: str) -> str | None:
+    def _ack(self, external_id: str, payload: bytes, topic: str) -> bool:
+        """A device's answer to a command: ``{"id", "status", "result", "error"}``. Only the device
+        the command was for may answer it (the topic names the device)."""
+        import json
+
+        from django.core.exceptions import ValidationError
+
+        from devices.commands import CommandConflict, record_ack
+        from devices.models import Command
+
+        try:
+            body = json.loads(payload)
+        except ValueError:
+            return self._drop("command ack is not JSON", topic)
+        if not isinstance(body, dict) or body.get("status") not in (Command.Status.ACKNOWLEDGED, Command.Status.FAILED):
+            return self._drop("command ack needs an id and status 'acknowledged' or 'failed'", topic)
+        command_id = body.get("id")
+        if isinstance(command_id, bool) or not isinstance(command_id, int):
+            return self._drop("command ack needs an integer id", topic)
+        command = Command.objects.filter(pk=command_id, device__external_id=external_id).first()
+        if command is None:
+            return self._drop(f"no command {command_id} for this device", topic)
+        try:
+            record_ack(
+                command=command,
+                ok=body["status"] == Command.Status.ACKNOWLEDGED,
+                result=body.get("result") or {},
+                error=body.get("error") or "",
+            )
+        except (ValidationError, CommandConflict) as exc:
+            return self._drop(f"command ack refused: {exc}", topic)
+        self.stats.acks += 1
+        return True
+
+    def _external_id(self, topic: str, suffix: str = TELEMETRY_SUFFIX) -> str | None:
         head = f"{self.topic_prefix}/"
-        tail = f"/{TELEMETRY_SUFFIX}"
+        tail = f"/{suffix}"
         if not topic.startswith(head) or not topic.endswith(tail):
             return None
         external_id = topic[len(head) : -len(tail)]

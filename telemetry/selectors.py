@@ -154,6 +154,20 @@ def latest_power(*, home: Home) -> dict[int, LatestPower]:
     return {pk: LatestPower(device_id=pk, time=moment, power_w=power_w) for pk, moment, power_w in rows}
 
 
+def battery_level_pct(*, home: Home, now: datetime, max_age: timedelta) -> float | None:
+    """Mean state of charge (%) of the home's active batteries from their newest ``soc_pct``
+    readings no older than ``max_age``; None when no battery reported one recently."""
+    newest = Reading.objects.filter(device_id=OuterRef("pk"), soc_pct__isnull=False).order_by("-time")
+    rows = (
+        Device.objects.filter(home=home, is_active=True, type__category="storage")
+        .annotate(at=Subquery(newest.values("time")[:1]), soc=Subquery(newest.values("soc_pct")[:1]))
+        .filter(at__gte=now - max_age)
+        .values_list("soc", flat=True)
+    )
+    levels = [level for level in rows if level is not None]
+    return sum(levels) / len(levels) if levels else None
+
+
 # --- internals ---------------------------------------------------------------------------------
 
 

@@ -262,6 +262,7 @@ def _reading_values(measurement: Measurement) -> dict[str, float | None]:
         "voltage_v": measurement.voltage_v,
         "current_a": measurement.current_a,
         "power_factor": measurement.power_factor,
+        "soc_pct": measurement.soc_pct,
     }
 
 

@@ -67,6 +67,7 @@ class SimReading(NamedTuple):
     time: datetime
     power_w: float
     energy_wh_total: float | None
+    soc_pct: float | None = None  # batteries only
 
 
 @dataclass
@@ -211,10 +212,14 @@ class _Freezer(_Cycling):
 
 
 class _HeatPump(_Profile):
-    """Air-source heat pump: heat demand follows the outdoor temperature; COP falls in the cold."""
+    """Air-source heat pump: heat demand follows the outdoor temperature; COP falls in the cold.
+    ``target_c`` (a set_temperature command) moves the day set point; nights stay 3 °C lower."""
+
+    target_c: float | None = None
 
     def power(self, step: Step) -> float:
-        setpoint = 20.0 if 6 <= step.hour < 22 else 17.0
+        day = self.target_c if self.target_c is not None else 20.0
+        setpoint = day if 6 <= step.hour < 22 else day - 3.0
         demand_w = max(0.0, setpoint - 2 - step.outdoor_c) * 180.0
         cop = max(1.8, 3.2 + 0.09 * step.outdoor_c)
         electric = demand_w / cop
@@ -492,6 +497,42 @@ class HomeSimulator:
             d.external_id: (initial_energy_wh or {}).get(d.external_id, 0.0) for d in devices if d.kind in METERED_KINDS
         }
         self._last: dict[str, float] = {}
+        # What commands changed: devices switched off, modes, charge limits (percent).
+        self.switched_off: set[str] = set()
+        self.modes: dict[str, str] = {}
+        self.charge_limits: dict[str, int] = {}
+
+    def apply_command(self, external_id: str, command_type: str, payload: dict) -> dict:
+        """Obey a device command like the real device would; returns the state it now reports.
+        KeyError for an unknown device, ValueError for a command it cannot follow."""
+        device = next(d for d in self.devices if d.external_id == external_id)
+        profile = self.profiles.get(external_id)
+        if command_type == "set_power":
+            if payload["on"]:
+                self.switched_off.discard(external_id)
+            else:
+                self.switched_off.add(external_id)
+            return {"on": bool(payload["on"])}
+        if command_type == "set_temperature":
+            if not isinstance(profile, _HeatPump):
+                raise ValueError(f"{device.kind} has no thermostat here")
+            profile.target_c = float(payload["temperature_c"])
+            return {"temperature_c": profile.target_c}
+        if command_type == "set_mode":
+            self.modes[external_id] = payload["mode"]
+            return {"mode": payload["mode"]}
+        if command_type == "set_charge_limit":
+            self.charge_limits[external_id] = int(payload["limit_pct"])
+            return {"limit_pct": int(payload["limit_pct"])}
+        raise ValueError(f"unknown command {command_type}")
+
+    def _obeyed(self, external_id: str, watts: float) -> float:
+        if external_id in self.switched_off or self.modes.get(external_id) == "off":
+            return 0.0
+        limit = self.charge_limits.get(external_id)
+        if limit is not None and self.profiles.get(external_id) and isinstance(self.profiles[external_id], _EvCharger):
+            return watts * limit / 100
+        return watts
 
     @property
     def battery_soc(self) -> float:
@@ -523,7 +564,7 @@ class HomeSimulator:
         consumption = self.unmetered_w * self.rng.uniform(0.9, 1.1) if self.unmetered_w else 0.0
         solar = 0.0
         for external_id, profile in self.profiles.items():
-            watts = round(_clamp(profile.power(ctx), profile.device), 1)
+            watts = round(self._obeyed(external_id, _clamp(profile.power(ctx), profile.device)), 1)
             powers[external_id] = watts
             if profile.device.kind == "solar":
                 solar += watts
@@ -542,21 +583,34 @@ class HomeSimulator:
                 continue
             watts = powers[device.external_id]
             meter = None
+            soc = None
+            if device.kind == "battery":
+                soc = round(self.stored_wh[device.external_id] / self.capacity_wh * 100, 1)
             if device.external_id in self.meters:
                 # Power holds until the next reading, so the meter adds the previous power.
                 self.meters[device.external_id] += self._last.get(device.external_id, 0.0) * dt_s / 3600
                 meter = round(self.meters[device.external_id], 3)
             self._last[device.external_id] = watts
-            readings.append(SimReading(device.external_id, moment, watts, meter))
+            readings.append(SimReading(device.external_id, moment, watts, meter, soc))
         return readings
 
     def _battery_power(self, device: SimDevice, surplus_w: float, dt_s: float) -> float:
         """Charge on surplus, discharge on deficit, within power and state-of-charge limits."""
         limit = device.rated_power_w or 5000.0
         stored = self.stored_wh[device.external_id]
+        mode = self.modes.get(device.external_id, "auto")
+        if device.external_id in self.switched_off or mode in {"idle", "off"}:
+            return 0.0
+        ceiling = self.charge_limits.get(device.external_id, 95) / 100
+        if mode == "charge":
+            surplus_w = limit
+        elif mode in {"discharge"}:
+            surplus_w = -limit
+        elif mode == "backup" and surplus_w < 0:
+            return 0.0
         hours = dt_s / 3600 or 1 / 60
         if surplus_w > 20:
-            watts = min(surplus_w, limit, (self.capacity_wh * 0.95 - stored) / hours / 0.95)
+            watts = min(surplus_w, limit, (self.capacity_wh * ceiling - stored) / hours / 0.95)
             watts = max(0.0, watts)
             self.stored_wh[device.external_id] = stored + watts * hours * 0.95
         elif surplus_w < -20:

@@ -12,7 +12,8 @@ A reading is a JSON object:
   five minutes ahead of the server, or before 2000 (an unset device clock), are rejected.
 * ``power_w``: a finite JSON number inside the device type's [min_power_w, max_power_w].
 * optional (absent or null): ``energy_wh_total`` >= 0, ``voltage_v`` and ``current_a`` in
-  0..500, ``power_factor`` in -1..1, each a finite number.
+  0..500, ``power_factor`` in -1..1, ``soc_pct`` (a battery's state of charge) in 0..100, each a
+  finite number.
 * ``device``: the external id; required for a home-level key, optional for a device key.
 * Any other key rejects the item. Ignoring it would hide a misspelt field
   ("energy_wh_totl") and lose its data silently; the per-item reason tells the device's author.
@@ -39,6 +40,7 @@ OPTIONAL_RANGES: dict[str, tuple[float, float]] = {
     "voltage_v": (0.0, 500.0),
     "current_a": (0.0, 500.0),
     "power_factor": (-1.0, 1.0),
+    "soc_pct": (0.0, 100.0),  # a battery's state of charge
 }
 ALLOWED_FIELDS = frozenset({*REQUIRED_FIELDS, *OPTIONAL_RANGES, "device"})
 
@@ -71,6 +73,7 @@ class Measurement:
     voltage_v: float | None = None
     current_a: float | None = None
     power_factor: float | None = None
+    soc_pct: float | None = None
 
 
 def check_fields(item: object) -> dict:

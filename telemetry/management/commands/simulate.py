@@ -142,6 +142,7 @@ class Command(BaseCommand):
 
     def live(self, home: Home, *, seed: int, url: str, interval_s: float, count: int) -> None:
         endpoint = url.rstrip("/") + "/api/v1/ingest/"
+        commands_endpoint = url.rstrip("/") + "/api/v1/device/commands/"
         key = simulator_key(home)
         devices = simulated_devices(home)
         sim = HomeSimulator(
@@ -159,9 +160,11 @@ class Command(BaseCommand):
         try:
             while not count or posts < count:
                 now = datetime.now(UTC).replace(microsecond=0)
+                self.obey_commands(commands_endpoint, key, sim)
                 pending.extend(
                     {"device": r.external_id, "time": r.time.isoformat(), "power_w": r.power_w}
                     | ({"energy_wh_total": r.energy_wh_total} if r.energy_wh_total is not None else {})
+                    | ({"soc_pct": r.soc_pct} if r.soc_pct is not None else {})
                     for r in sim.step(now, max(1.0, (now - last).total_seconds()))
                 )
                 last = now
@@ -194,6 +197,29 @@ class Command(BaseCommand):
         except KeyboardInterrupt:
             self.stdout.write("Stopped.")
 
+    def obey_commands(self, endpoint: str, key: str, sim: HomeSimulator) -> None:
+        """Fetch due commands through the device API, obey them in ``sim`` and acknowledge each."""
+        for command in poll_and_obey(endpoint, key, sim):
+            self.stdout.write(f"command #{command['id']} {command['type']} {command['payload']} -> {command['device']}")
+
+
+def poll_and_obey(endpoint: str, key: str, sim: HomeSimulator, timeout_s: float = 10.0) -> list[dict]:
+    """One poll of ``endpoint`` (/api/v1/device/commands/) with ``key``: every command is applied to
+    ``sim`` and acknowledged (or reported failed with the reason). Returns the commands handled."""
+    status, body = _request(endpoint, key, None, method="GET", timeout_s=timeout_s)
+    if status != 200:
+        return []
+    handled = []
+    for command in body.get("commands", []):
+        try:
+            result = sim.apply_command(command["device"], command["type"], command["payload"])
+            answer = {"status": "acknowledged", "result": result}
+        except (KeyError, ValueError, StopIteration) as exc:
+            answer = {"status": "failed", "error": f"simulator: {exc}"}
+        _request(f"{endpoint}{command['id']}/ack/", key, answer, method="POST", timeout_s=timeout_s)
+        handled.append(command)
+    return handled
+
 
 def simulator_key(home: Home, *, renew: bool = False) -> str:
     """A working home-level key for the simulator: the stored one, or a new one (stored under var/)."""
@@ -214,11 +240,15 @@ def simulator_key(home: Home, *, renew: bool = False) -> str:
 
 def post_readings(endpoint: str, key: str, items: list[dict], timeout_s: float = 10.0) -> tuple[int | None, dict]:
     """POST ``items`` as {"readings": [...]} with a device key. (status, JSON body), or (None, reason)."""
+    return _request(endpoint, key, {"readings": items}, method="POST", timeout_s=timeout_s)
+
+
+def _request(endpoint: str, key: str, body: dict | None, *, method: str, timeout_s: float) -> tuple[int | None, dict]:
     request = urllib.request.Request(  # noqa: S310 - the URL is the operator's --url (http or https)
         endpoint,
-        data=json.dumps({"readings": items}).encode(),
+        data=json.dumps(body).encode() if body is not None else None,
         headers={"Content-Type": "application/json", "Authorization": f"Device {key}"},
-        method="POST",
+        method=method,
     )
     try:
         with urllib.request.urlopen(request, timeout=timeout_s) as response:  # noqa: S310

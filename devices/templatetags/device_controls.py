@@ -1,0 +1,26 @@
+"""``{% tile_control tile %}``: the on/off control of a dashboard tile, for devices that accept set_power."""
+
+from __future__ import annotations
+
+from django import template
+
+from accounts.models import WRITE_ROLES
+from accounts.selectors import role_in
+from devices.models import Command, Device
+from devices.selectors import control_panel
+
+register = template.Library()
+
+
+@register.inclusion_tag("devices/_tile_control.html", takes_context=True)
+def tile_control(context, tile) -> dict:
+    """Renders nothing for a device without set_power. ``can_write`` comes from the context when the
+    caller decided it (the live consumer does), else from the requesting user's role."""
+    device = Device.objects.select_related("type", "home").filter(pk=tile.device_id).first()
+    if device is None or Command.Type.SET_POWER not in (device.type.commands or []):
+        return {"panel": None}
+    can_write = context.get("can_write")
+    if can_write is None:
+        user = context.get("user") or getattr(context.get("request"), "user", None)
+        can_write = user is not None and role_in(user, device.home) in WRITE_ROLES
+    return {"panel": control_panel(device), "can_write": can_write, "oob": False}
