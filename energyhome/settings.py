@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -211,6 +212,17 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "analytics.tasks.reprice_stale",
         "schedule": crontab(minute="*/10"),
     },
+    # Sub-minute on purpose (not a crontab): retries back off from 5 s and a lost dispatch task
+    # must be re-sent within seconds. Idempotent and lock-free: each command is claimed by a
+    # conditional UPDATE, so two beats cannot send one twice.
+    "sweep-commands": {
+        "task": "devices.tasks.sweep_commands",
+        "schedule": timedelta(seconds=5),
+    },
+    "run-rules": {
+        "task": "devices.tasks.run_rules",
+        "schedule": crontab(),  # every minute: schedules at their local minute, automations evaluated
+    },
     "insights-nightly": {  # forecasts and anomalies of every home
         "task": "analytics.tasks.nightly_insights",
         "schedule": crontab(minute=40, hour=2),
@@ -396,6 +408,16 @@ MQTT_URL = os.environ.get("MQTT_URL", "mqtt://127.0.0.1:1883")
 MQTT_TOPIC_PREFIX = os.environ.get("MQTT_TOPIC_PREFIX", "energyhome")
 # Stable client id: the bridge keeps a persistent session (QoS 1, clean session off).
 MQTT_BRIDGE_CLIENT_ID = os.environ.get("MQTT_BRIDGE_CLIENT_ID", "energyhome-telemetry-bridge")
+# Commands go out over MQTT to devices that have an MQTT topic, when this is on (a broker at MQTT_URL).
+MQTT_COMMANDS = envbool("MQTT_COMMANDS", default=True)
+
+# --- Device commands ---------------------------------------------------------------------------------
+# An unacknowledged command expires after this long (queued-while-offline ones after the longer one).
+COMMAND_EXPIRY_S = envint("COMMAND_EXPIRY_S", 120)
+COMMAND_QUEUE_EXPIRY_S = envint("COMMAND_QUEUE_EXPIRY_S", 24 * 3600)
+# Re-send an unacknowledged command after 5 s, 10 s, 20 s, ... (capped), until it expires.
+COMMAND_RETRY_BASE_S = envint("COMMAND_RETRY_BASE_S", 5)
+COMMAND_RETRY_MAX_S = envint("COMMAND_RETRY_MAX_S", 60)
 # A full 10,000-reading ingest batch with every field is ~1.7 MB; beyond this: 413.
 DATA_UPLOAD_MAX_MEMORY_SIZE = envint("DATA_UPLOAD_MAX_MEMORY_SIZE", 5 * 1024 * 1024)
 
