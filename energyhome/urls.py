@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("devices.urls")),
     path("", include("analytics.urls")),
     path("", include("analytics.cost_urls")),
+    path("", include("analytics.insight_urls")),
     path("", include("assistant.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,0 +1,141 @@
+"""The Insights page: forecast after the history, anomalies, standby, recommendations.
+
+Reads come from the stored forecasts and anomalies (analytics.insight_services writes them),
+analytics.standby and the rollups; dismiss and snooze go through insight_services and answer
+htmx with the updated recommendations fragment.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import plotly.graph_objects as go
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts.models import WRITE_ROLES, Home
+from accounts.selectors import get_home_for, get_home_for_write, role_in
+from analytics import insight_services
+from analytics.charts import BASE_LAYOUT, as_json_data
+from analytics.forecasts import MODEL_LABELS, hourly_energy_series, local_midnight_before
+from analytics.models import Anomaly, Forecast, Recommendation
+from analytics.standby import standby
+from energyhome.navigation import current_home_redirect
+
+HISTORY_DAYS = 28
+
+insights_current = current_home_redirect("insights:home-insights", "The Insights page of the current home.")
+
+
+def _daily_history(home: Home, now: datetime) -> list[tuple[str, float | None]]:
+    """(local date, kWh) of the home's consumption for the HISTORY_DAYS days before today."""
+    end = local_midnight_before(now, home.zone)
+    series = hourly_energy_series(home, start=end - timedelta(days=HISTORY_DAYS), end=end)
+    days: dict[str, float] = {}
+    for index, value in enumerate(series.values):
+        key = series.local(index).date().isoformat()
+        days.setdefault(key, 0.0)
+        if value is not None:
+            days[key] += value / 1000
+    return list(days.items())
+
+
+def forecast_figure(history: list[tuple[str, float | None]], forecast: Forecast, zone) -> dict:
+    """Daily kWh: the history as a solid line, the forecast as a dashed line after it inside its 80 % band."""
+    xs = [datetime.fromisoformat(p[0]).astimezone(zone).date().isoformat() for p in forecast.points]
+    figure = go.Figure()
+    figure.add_trace(go.Scatter(x=xs, y=[round(p[3] / 1000, 2) for p in forecast.points], mode="lines",
+                                line={"width": 0}, showlegend=False, hoverinfo="skip", meta="band-high"))  # fmt: skip
+    figure.add_trace(go.Scatter(x=xs, y=[round(p[2] / 1000, 2) for p in forecast.points], mode="lines",
+                                line={"width": 0}, fill="tonexty", name="80 % band", meta="band",
+                                hovertemplate="%{y:,.1f} kWh<extra>80 % band</extra>"))  # fmt: skip
+    figure.add_trace(
+        go.Scatter(x=[d for d, _ in history], y=[None if v is None else round(v, 2) for d, v in history],
+                   mode="lines+markers", name="Actual", meta="consumption",
+                   hovertemplate="%{y:,.1f} kWh<extra>Actual</extra>")
+    )  # fmt: skip
+    figure.add_trace(
+        go.Scatter(x=xs, y=[round(p[1] / 1000, 2) for p in forecast.points], mode="lines",
+                   line={"dash": "dash", "width": 2}, name="Forecast", meta="forecast",
+                   hovertemplate="%{y:,.1f} kWh<extra>Forecast</extra>")
+    )  # fmt: skip
+    figure.update_layout(**BASE_LAYOUT, height=340, yaxis={"title": {"text": "Energy per day (kWh)"}},
+                         xaxis={"type": "date"})  # fmt: skip
+    return as_json_data(figure)
+
+
+def _recommendations(home: Home, now: datetime) -> list[Recommendation]:
+    """Current advice that is open, or snoozed until a time now past; largest saving first."""
+    rows = Recommendation.objects.filter(home=home, is_current=True).select_related("device")
+    return [
+        r
+        for r in rows.exclude(status=Recommendation.Status.DISMISSED)
+        if r.status == Recommendation.Status.OPEN or (r.snoozed_until and r.snoozed_until <= now)
+    ]
+
+
+def _recommendation_context(request: HttpRequest, home: Home, now: datetime) -> dict:
+    return {
+        "home": home,
+        "recommendations": _recommendations(home, now),
+        "can_edit": role_in(request.user, home) in WRITE_ROLES,
+    }
+
+
+@login_required
+@require_GET
+def insights_page(request: HttpRequest, home_id: int) -> HttpResponse:
+    home = get_home_for(request.user, home_id)
+    now = timezone.now()
+    forecast = Forecast.objects.filter(home=home, device__isnull=True, granularity="day", horizon_days=30).first()
+    figure = None
+    if forecast and forecast.status == Forecast.Status.READY:
+        figure = forecast_figure(_daily_history(home, now), forecast, home.zone)
+    month_kwh = sum(p[1] for p in forecast.points) / 1000 if figure else None
+    context = {
+        **_recommendation_context(request, home, now),
+        "forecast": forecast,
+        "model_label": MODEL_LABELS.get(forecast.model, forecast.model) if forecast else "",
+        "forecast_kwh": month_kwh,
+        "figure": figure,
+        "anomalies": Anomaly.objects.filter(home=home).select_related("device")[:20],
+        "standby": standby(home, now=now),
+    }
+    return render(request, "insights/insights.html", context)
+
+
+def _write(request: HttpRequest, home_id: int, recommendation_id: int) -> tuple[Home, Recommendation]:
+    home = get_home_for_write(request.user, home_id)
+    recommendation = Recommendation.objects.filter(home=home, pk=recommendation_id).first()
+    if recommendation is None:
+        raise Http404("No such recommendation")
+    return home, recommendation
+
+
+def _after_write(request: HttpRequest, home: Home) -> HttpResponse:
+    if request.htmx:
+        return render(request, "insights/_recommendations.html", _recommendation_context(request, home, timezone.now()))
+    return redirect("insights:home-insights", home_id=home.pk)
+
+
+@login_required
+@require_POST
+def dismiss(request: HttpRequest, home_id: int, recommendation_id: int) -> HttpResponse:
+    home, recommendation = _write(request, home_id, recommendation_id)
+    insight_services.dismiss_recommendation(recommendation=recommendation)
+    return _after_write(request, home)
+
+
+@login_required
+@require_POST
+def snooze(request: HttpRequest, home_id: int, recommendation_id: int) -> HttpResponse:
+    home, recommendation = _write(request, home_id, recommendation_id)
+    try:
+        days = int(request.POST.get("days", insight_services.SNOOZE_DAYS))
+        insight_services.snooze_recommendation(recommendation=recommendation, days=days)
+    except ValueError:
+        return HttpResponse("days: snooze for 1 to 90 days", status=400, content_type="text/plain")
+    return _after_write(request, home)
