@@ -113,7 +113,7 @@ class CellSerializer(serializers.Serializer):
 class BucketSerializer(serializers.Serializer):
     start = serializers.DateTimeField()
     end = serializers.DateTimeField()
-    label = serializers.CharField(help_text="Local start of the bucket (home's wall clock).")
+    label = serializers.CharField(help_text="Local start of the bucket with its offset (home's time zone).")
     energy_wh = serializers.FloatField(allow_null=True)
     cost = serializers.DecimalField(**MONEY)
     coverage = serializers.FloatField(help_text="0..1 of the bucket's device-hours that have readings.")

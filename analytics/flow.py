@@ -4,7 +4,7 @@ Built on :mod:`analytics.balance` (the allocation rules live there, not here): t
 flows are the sums of its hours' balances, and each step of the self-sufficiency series is
 a :class:`~analytics.balance.PeriodBalance` of the hours in that local step, so every figure
 equals what ``period_balance`` answers for the same bounds. Energy in Wh; steps are local
-hours (periods up to 2 days) or local days; datetimes aware UTC.
+hours (a period of one day) or local days; datetimes aware UTC.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from analytics.tariffs import prices_for_hours
 from devices.models import DeviceType
 
 Category = DeviceType.Category
-HOURLY_UP_TO = timedelta(days=2)
+HOURLY_UP_TO = timedelta(hours=25)  # one local day, a fall-back day included
 
 # (source node, target node, PeriodBalance field), in the order the diagram lists them.
 FLOW_FIELDS = (
@@ -87,7 +87,7 @@ def balance_steps(
 
 
 def energy_flow(*, home: Home, start: datetime, end: datetime) -> EnergyFlow:
-    """The flows of ``[start, end)`` in local hours (up to 2 days) or local days, from hourly rollups.
+    """The flows of ``[start, end)`` in local hours (one day) or local days, from hourly rollups.
 
     ``start``/``end`` aware; ValidationError (``end``/``resolution``) as ``summary.bucket_bounds``
     when the period is reversed or, for day steps, not on local midnights.

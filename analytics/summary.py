@@ -62,7 +62,8 @@ class Cell:
 
 @dataclass(frozen=True)
 class Bucket:
-    """A local bucket ``[start, end)`` (aware UTC) with the scope's total; ``label`` local ISO."""
+    """A local bucket ``[start, end)`` (aware UTC) with the scope's total; ``label`` its local start
+    with the offset (the two 02:00 hours of a fall-back day differ by it)."""
 
     start: datetime
     end: datetime
@@ -345,7 +346,7 @@ def summary(
             Bucket(
                 start=bounds[index],
                 end=bounds[index + 1],
-                label=bounds[index].astimezone(home.zone).replace(tzinfo=None).isoformat(timespec="minutes"),
+                label=bounds[index].astimezone(home.zone).isoformat(timespec="minutes"),
                 energy_wh=sum(energy[(index, key)] for key in group_devices) if reported else None,
                 cost=sum((costs[(index, key)] for key in group_devices), Decimal(0)) if has_cost and reported else None,
                 coverage=min(reported / possible, 1.0) if possible else 0.0,
