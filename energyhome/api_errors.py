@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import logging
 
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import InterfaceError, OperationalError
-from django.http import HttpRequest, JsonResponse
+from django.http import Http404, HttpRequest, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -43,6 +44,10 @@ def _from_django_validation(exc: DjangoValidationError) -> exceptions.Validation
 def exception_handler(exc, context):
     if isinstance(exc, DjangoValidationError):
         exc = _from_django_validation(exc)
+    elif isinstance(exc, Http404):
+        exc = exceptions.NotFound(*exc.args)
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied(*exc.args)
     if isinstance(exc, OperationalError | InterfaceError):
         logger.exception("api: database unavailable")
         response = Response(

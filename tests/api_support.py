@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from allauth.headless.tokens.strategies.jwt import internal
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.sessions.backends.db import SessionStore
@@ -17,6 +18,12 @@ from django.test import Client
 LOGIN_URL = "/_allauth/app/v1/auth/login"
 REFRESH_URL = "/_allauth/app/v1/tokens/refresh"
 SESSION_URL = "/_allauth/app/v1/auth/session"
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """Users made in API tests hash their password cheaply (import this fixture into the test module)."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def tokens_for(user) -> dict[str, str]:

@@ -8,10 +8,11 @@ import jwt
 import pytest
 from django.test import Client
 
-from tests.api_support import (
+from tests.api_support import (  # noqa: F401 (_fast_password_hashing is an autouse fixture)
     LOGIN_URL,
     REFRESH_URL,
     SESSION_URL,
+    _fast_password_hashing,
     app_login,
     assert_error,
     bearer_client,
