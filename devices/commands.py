@@ -227,7 +227,7 @@ def _claim(command: Command, now: datetime) -> bool:
     return bool(claimed)
 
 
-def dispatch(command_id: int) -> bool:
+def dispatch(command_id: int, now: datetime | None = None) -> bool:
     """Deliver an MQTT command that is due (first send or a retry). True when it was published.
 
     Polling commands are delivered by the device's own poll, so this does nothing for them.
@@ -236,7 +236,7 @@ def dispatch(command_id: int) -> bool:
     """
     from devices.transports import PublishError, publish_command
 
-    now = timezone.now()
+    now = now or timezone.now()
     command = Command.objects.select_related("device").filter(pk=command_id).first()
     if command is None or command.transport != Command.Transport.MQTT or not _claim(command, now):
         return False
@@ -354,7 +354,7 @@ def sweep(now: datetime | None = None) -> SweepStats:
             expired += 1
             transaction.on_commit(lambda h=home_id, d=device_id, c=pk: _push(h, d, c))
     due = list(Command.objects.filter(_due(now), transport=Command.Transport.MQTT).values_list("pk", flat=True)[:500])
-    redispatched = sum(1 for pk in due if dispatch(pk))
+    redispatched = sum(1 for pk in due if dispatch(pk, now))
     return SweepStats(expired=expired, redispatched=redispatched)
 
 
