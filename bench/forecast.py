@@ -20,7 +20,7 @@ import gzip
 import sys
 import zoneinfo
 from collections import defaultdict
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -67,13 +67,23 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--dataset", type=Path, default=DATASET)
     parser.add_argument("--min-train-days", type=int, default=28)
     parser.add_argument("--horizon-days", type=int, default=7)
+    parser.add_argument(
+        "--end",
+        type=date.fromisoformat,
+        default=None,
+        help="last local day to use, e.g. 2007-02-22 (before the away week)",
+    )
     args, _unknown = parser.parse_known_args(argv)
     from analytics.forecasts import BASELINE, MODELS, backtest, best_model
 
-    series = load_hourly(args.dataset)
+    end = None
+    if args.end:
+        end = datetime.combine(args.end + timedelta(days=1), datetime.min.time(), tzinfo=PARIS).astimezone(UTC)
+    series = load_hourly(args.dataset, end=end)
     print(
         f"Rolling-origin back-test, {args.horizon_days}-day-ahead daily totals, "
         f"origins every local midnight after {args.min_train_days} training days"
+        f"{f', data up to {args.end}' if args.end else ''}"
     )
     print(
         f"{'series':<17} {'model':<15} {'origins':>7} {'days':>5} {'MAE kWh':>8} {'MAPE %':>7} {'MASE':>6}"
