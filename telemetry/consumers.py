@@ -54,7 +54,14 @@ def render_live(user, home_id: int, changed: dict[int, LatestPower], view: str) 
         parts.append(
             render_to_string("dashboard/_power_now.html", {"power": update.power, "shape": update.shape, "oob": True})
         )
-        parts.extend(render_to_string("dashboard/_device_tile.html", {"tile": t, "oob": True}) for t in update.tiles)
+        from accounts.models import WRITE_ROLES
+        from accounts.selectors import role_in
+
+        can_write = role_in(user, home) in WRITE_ROLES
+        parts.extend(
+            render_to_string("dashboard/_device_tile.html", {"tile": t, "oob": True, "can_write": can_write})
+            for t in update.tiles
+        )
         parts.append(
             render_to_string(
                 "dashboard/_live_point.html",

@@ -24,3 +24,19 @@ def tile_control(context, tile) -> dict:
         user = context.get("user") or getattr(context.get("request"), "user", None)
         can_write = user is not None and role_in(user, device.home) in WRITE_ROLES
     return {"panel": control_panel(device), "can_write": can_write, "oob": False}
+
+
+@register.filter
+def command_text(command) -> str:
+    """A command (or rule) in words: "Switch off", "Set to 21.0 °C", "Mode: eco"."""
+    from devices.selectors import describe_command
+
+    return describe_command(command.command_type, command.payload or {})
+
+
+@register.filter
+def result_text(result) -> str:
+    """A device's result object as ``key: value`` pairs."""
+    if not isinstance(result, dict):
+        return str(result)
+    return ", ".join(f"{key}: {value}" for key, value in result.items())

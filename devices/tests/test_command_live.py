@@ -12,17 +12,20 @@ from devices.models import Command
 from devices.services import send_command
 from devices.tests.factories import register
 from devices.tests.test_commands import online
-from telemetry.tests.test_consumer import _communicator, _owner, _receive_all, application, in_memory_layer, run  # noqa: F401
+from telemetry.tests import test_consumer as live
+from telemetry.tests.test_consumer import _communicator, _owner, _receive_all, run
+
+# The consumer tests' fixtures: the real ASGI application over an in-memory channel layer.
+in_memory_layer = live.in_memory_layer
+asgi_app = live.application
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
-def test_device_page_sees_pending_then_acknowledged_without_reload(
-    application, home, django_capture_on_commit_callbacks
-):
+def test_device_page_sees_pending_then_acknowledged_without_reload(asgi_app, home, django_capture_on_commit_callbacks):
     registered = register(home, type="smart-plug", name="Kettle plug")
     plug = online(registered.device, 1500)
-    communicator = _communicator(application, home, _owner(home), query=f"view=devices&device={plug.pk}")
+    communicator = _communicator(asgi_app, home, _owner(home), query=f"view=devices&device={plug.pk}")
     device_api = Client(HTTP_AUTHORIZATION=f"Device {registered.plain_key}")
 
     def send():
@@ -55,9 +58,9 @@ def test_device_page_sees_pending_then_acknowledged_without_reload(
     assert Command.objects.get().status == "acknowledged"
 
 
-def test_command_log_gets_a_new_row_on_top(application, home, django_capture_on_commit_callbacks):
+def test_command_log_gets_a_new_row_on_top(asgi_app, home, django_capture_on_commit_callbacks):
     plug = online(register(home, type="smart-plug", name="Kettle plug").device)
-    communicator = _communicator(application, home, _owner(home), query="view=commands")
+    communicator = _communicator(asgi_app, home, _owner(home), query="view=commands")
 
     def send():
         with django_capture_on_commit_callbacks(execute=True):
@@ -75,9 +78,9 @@ def test_command_log_gets_a_new_row_on_top(application, home, django_capture_on_
     assert 'hx-swap-oob="afterbegin:#command-log-rows"' in html
 
 
-def test_a_non_member_never_receives_command_events(application, home, other_home, django_capture_on_commit_callbacks):
-    plug = online(register(home, type="smart-plug").device)
-    communicator = _communicator(application, home, _owner(other_home), query="view=commands")
+def test_a_non_member_never_receives_command_events(asgi_app, home, other_home, django_capture_on_commit_callbacks):
+    online(register(home, type="smart-plug").device)
+    communicator = _communicator(asgi_app, home, _owner(other_home), query="view=commands")
 
     async def scenario():
         connected, _ = await communicator.connect()
