@@ -28,6 +28,7 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 
 HOUR = timedelta(hours=1)
 WEEK_HOURS = 168
@@ -436,3 +437,19 @@ def local_midnight_before(moment: datetime, zone: zoneinfo.ZoneInfo) -> datetime
     """The aware UTC instant of the local midnight at or before ``moment``."""
     day = moment.astimezone(zone).date()
     return datetime.combine(day, datetime.min.time(), tzinfo=zone).astimezone(UTC)
+
+
+def forecast_cost(home, points: Sequence[Sequence]) -> Decimal | None:
+    """The import cost of stored hourly forecast ``points`` (``[start ISO, Wh, low, high]``) at the
+    home's tariff prices of those hours (analytics.tariffs); None when a price is missing."""
+    from analytics.tariffs import prices_for_hours
+
+    hours = [datetime.fromisoformat(p[0]) for p in points]
+    prices = prices_for_hours(home, hours)
+    total = Decimal(0)
+    for hour, point in zip(hours, points, strict=True):
+        price = prices[hour.astimezone(UTC)].import_per_kwh
+        if price is None:
+            return None
+        total += Decimal(repr(point[1])) / 1000 * price
+    return total.quantize(Decimal("0.01")) if points else None

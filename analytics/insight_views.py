@@ -20,8 +20,9 @@ from accounts.models import WRITE_ROLES, Home
 from accounts.selectors import get_home_for, get_home_for_write, role_in
 from analytics import insight_services
 from analytics.charts import BASE_LAYOUT, as_json_data
-from analytics.forecasts import MODEL_LABELS, hourly_energy_series, local_midnight_before
+from analytics.forecasts import MODEL_LABELS, forecast_cost, hourly_energy_series, local_midnight_before
 from analytics.models import Anomaly, Forecast, Recommendation
+from analytics.recommendations import visible_recommendations
 from analytics.standby import standby
 from energyhome.navigation import current_home_redirect
 
@@ -67,20 +68,10 @@ def forecast_figure(history: list[tuple[str, float | None]], forecast: Forecast,
     return as_json_data(figure)
 
 
-def _recommendations(home: Home, now: datetime) -> list[Recommendation]:
-    """Current advice that is open, or snoozed until a time now past; largest saving first."""
-    rows = Recommendation.objects.filter(home=home, is_current=True).select_related("device")
-    return [
-        r
-        for r in rows.exclude(status=Recommendation.Status.DISMISSED)
-        if r.status == Recommendation.Status.OPEN or (r.snoozed_until and r.snoozed_until <= now)
-    ]
-
-
 def _recommendation_context(request: HttpRequest, home: Home, now: datetime) -> dict:
     return {
         "home": home,
-        "recommendations": _recommendations(home, now),
+        "recommendations": visible_recommendations(home, now=now),
         "can_edit": role_in(request.user, home) in WRITE_ROLES,
     }
 
@@ -95,11 +86,14 @@ def insights_page(request: HttpRequest, home_id: int) -> HttpResponse:
     if forecast and forecast.status == Forecast.Status.READY:
         figure = forecast_figure(_daily_history(home, now), forecast, home.zone)
     month_kwh = sum(p[1] for p in forecast.points) / 1000 if figure else None
+    hourly = Forecast.objects.filter(home=home, device__isnull=True, granularity="hour", horizon_days=30).first()
+    cost = forecast_cost(home, hourly.points) if figure and hourly else None
     context = {
         **_recommendation_context(request, home, now),
         "forecast": forecast,
         "model_label": MODEL_LABELS.get(forecast.model, forecast.model) if forecast else "",
         "forecast_kwh": month_kwh,
+        "forecast_cost": cost,
         "figure": figure,
         "anomalies": Anomaly.objects.filter(home=home).select_related("device")[:20],
         "standby": standby(home, now=now),

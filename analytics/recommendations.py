@@ -24,7 +24,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from accounts.models import Home
-from analytics.forecasts import hourly_energy_series, local_midnight_before
+from analytics.forecasts import HourlySeries, hourly_energy_series, local_midnight_before
 from analytics.selectors import CONSUMER
 from analytics.standby import mean_import_price, night_standby_w
 from analytics.tariffs import prices_for_hours
@@ -71,90 +71,126 @@ def _money(kwh: float, price: Decimal | None) -> Decimal:
     return (Decimal(repr(kwh)) * price).quantize(CENT) if price is not None else Decimal(0)
 
 
+@dataclass(frozen=True)
+class _Context:
+    """What every rule needs: the window's prices (per UTC hour), the cheapest, the mean price."""
+
+    currency: str
+    prices: dict[datetime, Decimal | None]
+    cheapest: Decimal | None
+    mean_price: Decimal | None
+
+
+def _shift_load(device: Device, series: HourlySeries, ctx: _Context) -> Advice | None:
+    if device.type.slug not in SHIFTABLE_TYPES or ctx.cheapest is None:
+        return None
+    first = max(len(series) - WINDOW_DAYS * 24, 0)
+    rows = []
+    for index in range(first, len(series)):
+        value, price = series.values[index], ctx.prices.get(series.hour(index))
+        if value is not None and price is not None:
+            rows.append((value, price))
+    kwh, saving = shift_saving(rows, ctx.cheapest, days=WINDOW_DAYS)
+    if saving < MIN_SAVING:
+        return None
+    return Advice(
+        kind="shift_load",
+        key=f"shift_load:{device.pk}",
+        device_id=device.pk,
+        title=f"Run the {device.name.lower()} in off-peak hours",
+        reason=(
+            f"In the last {WINDOW_DAYS} days it used {kwh * WINDOW_DAYS / MONTH_DAYS:.1f} kWh at prices above the "
+            f"cheapest ({ctx.cheapest:.4f} {ctx.currency}/kWh). Moving those runs to the cheapest hours saves "
+            f"about {saving} {ctx.currency} a month."
+        ),
+        saving_kwh_month=kwh,
+        saving_month=saving,
+    )
+
+
+def _cut_standby(device: Device, series: HourlySeries, ctx: _Context) -> Advice | None:
+    standby_w = night_standby_w(series.slice(max(len(series) - WINDOW_DAYS * 24, 0), len(series)))
+    if standby_w is None or standby_w < STANDBY_MIN_W:
+        return None
+    kwh = standby_w * 24 * MONTH_DAYS / 1000
+    saving = _money(kwh, ctx.mean_price)
+    if saving < MIN_SAVING:
+        return None
+    return Advice(
+        kind="cut_standby",
+        key=f"cut_standby:{device.pk}",
+        device_id=device.pk,
+        title=f"Cut the standby of the {device.name.lower()}",
+        reason=(
+            f"It draws {standby_w:.0f} W through the night, every night: {kwh:.1f} kWh a month. Switching it off "
+            "at the wall (or a smart plug on a timer) when unused saves up to that."
+        ),
+        saving_kwh_month=kwh,
+        saving_month=saving,
+    )
+
+
+def _more_than_usual(device: Device, series: HourlySeries, ctx: _Context) -> Advice | None:
+    recent = [v for v in series.values[-RECENT_DAYS * 24 :] if v is not None]
+    before = [v for v in series.values[: -RECENT_DAYS * 24] if v is not None]
+    if len(recent) < RECENT_DAYS * 20 or len(before) < BEFORE_DAYS * 20:
+        return None  # most hours of both spans must have data
+    recent_day = sum(recent) / len(recent) * 24 / 1000
+    before_day = sum(before) / len(before) * 24 / 1000
+    extra = recent_day - before_day
+    if extra < MORE_MIN_KWH_DAY or extra < MORE_MIN_SHARE * before_day:
+        return None
+    kwh = extra * MONTH_DAYS
+    saving = _money(kwh, ctx.mean_price)
+    if saving < MIN_SAVING:
+        return None
+    return Advice(
+        kind="more_than_usual",
+        key=f"more_than_usual:{device.pk}",
+        device_id=device.pk,
+        title=f"The {device.name.lower()} uses more than it used to",
+        reason=(
+            f"{recent_day:.2f} kWh a day in the last {RECENT_DAYS} days against {before_day:.2f} kWh in the "
+            f"{BEFORE_DAYS} days before (+{extra / max(before_day, 1e-9) * 100:.0f} %). Worth a check: a door "
+            "seal, a filter, a setting."
+        ),
+        saving_kwh_month=kwh,
+        saving_month=saving,
+    )
+
+
+RULES = (_shift_load, _cut_standby, _more_than_usual)
+
+
 def evaluate(home: Home, *, now: datetime) -> list[Advice]:
-    """Advice for ``home`` from the WINDOW_DAYS local days before ``now``'s day, largest saving first."""
+    """Advice for ``home`` from the local days before ``now``'s day, largest saving first."""
     end = local_midnight_before(now, home.zone)
     start = end - timedelta(days=WINDOW_DAYS)
-    price = mean_import_price(home, start, end)
     hours = [start + timedelta(hours=i) for i in range(int((end - start) / timedelta(hours=1)))]
     prices = {hour: p.import_per_kwh for hour, p in prices_for_hours(home, hours).items()}
     known = [p for p in prices.values() if p is not None]
-    cheapest = min(known) if known else None
-    symbol = home.currency
+    ctx = _Context(
+        currency=home.currency,
+        prices=prices,
+        cheapest=min(known) if known else None,
+        mean_price=mean_import_price(home, start, end),
+    )
     advice: list[Advice] = []
     devices = Device.objects.filter(home=home, is_active=True, type__category=CONSUMER).select_related("type")
     for device in devices.order_by("name"):
-        series = hourly_energy_series(
-            home, device=device, start=end - timedelta(days=BEFORE_DAYS + RECENT_DAYS), end=end
-        )
-        window = series.values[-WINDOW_DAYS * 24 :] if len(series) >= WINDOW_DAYS * 24 else series.values
-        window_start = len(series) - len(window)
-        if device.type.slug in SHIFTABLE_TYPES and cheapest is not None:
-            rows = []
-            for offset, value in enumerate(window):
-                hour_price = prices.get(series.hour(window_start + offset))
-                if value is not None and hour_price is not None:
-                    rows.append((value, hour_price))
-            kwh, saving = shift_saving(rows, cheapest, days=WINDOW_DAYS)
-            if saving >= MIN_SAVING:
-                advice.append(
-                    Advice(
-                        kind="shift_load",
-                        key=f"shift_load:{device.pk}",
-                        device_id=device.pk,
-                        title=f"Run the {device.name.lower()} in off-peak hours",
-                        reason=(
-                            f"In the last {WINDOW_DAYS} days it used {kwh * WINDOW_DAYS / MONTH_DAYS:.1f} kWh at "
-                            "prices "
-                            f"above the cheapest ({cheapest:.4f} {symbol}/kWh). Moving those runs to the cheapest "
-                            f"hours saves about {saving} {symbol} a month."
-                        ),
-                        saving_kwh_month=kwh,
-                        saving_month=saving,
-                    )
-                )
-        standby_w = night_standby_w(series.slice(window_start, len(series)))
-        if standby_w is not None and standby_w >= STANDBY_MIN_W:
-            kwh = standby_w * 24 * MONTH_DAYS / 1000
-            saving = _money(kwh, price)
-            if saving >= MIN_SAVING:
-                advice.append(
-                    Advice(
-                        kind="cut_standby",
-                        key=f"cut_standby:{device.pk}",
-                        device_id=device.pk,
-                        title=f"Cut the standby of the {device.name.lower()}",
-                        reason=(
-                            f"It draws {standby_w:.0f} W through the night, every night: {kwh:.1f} kWh a month. "
-                            "Switching it off at the wall (or a smart plug on a timer) when unused saves up to that."
-                        ),
-                        saving_kwh_month=kwh,
-                        saving_month=saving,
-                    )
-                )
-        recent = [v for v in series.values[-RECENT_DAYS * 24 :] if v is not None]
-        before = [v for v in series.values[: -RECENT_DAYS * 24] if v is not None]
-        if len(recent) >= RECENT_DAYS * 20 and len(before) >= BEFORE_DAYS * 20:
-            recent_day = sum(recent) / len(recent) * 24 / 1000
-            before_day = sum(before) / len(before) * 24 / 1000
-            extra = recent_day - before_day
-            if extra >= MORE_MIN_KWH_DAY and extra >= MORE_MIN_SHARE * before_day:
-                kwh = extra * MONTH_DAYS
-                saving = _money(kwh, price)
-                if saving >= MIN_SAVING:
-                    advice.append(
-                        Advice(
-                            kind="more_than_usual",
-                            key=f"more_than_usual:{device.pk}",
-                            device_id=device.pk,
-                            title=f"The {device.name.lower()} uses more than it used to",
-                            reason=(
-                                f"{recent_day:.2f} kWh a day in the last {RECENT_DAYS} days against {before_day:.2f} "
-                                f"kWh in the {BEFORE_DAYS} days before (+{extra / max(before_day, 1e-9) * 100:.0f} %). "
-                                "Worth a check: a door seal, a filter, a setting."
-                            ),
-                            saving_kwh_month=kwh,
-                            saving_month=saving,
-                        )
-                    )
+        span_start = end - timedelta(days=BEFORE_DAYS + RECENT_DAYS)
+        series = hourly_energy_series(home, device=device, start=span_start, end=end)
+        advice.extend(a for rule in RULES if (a := rule(device, series, ctx)) is not None)
     return sorted(advice, key=lambda a: (-a.saving_month, a.key))
+
+
+def visible_recommendations(home: Home, *, now: datetime) -> list:
+    """The home's current advice that is open, or snoozed until a time now past; largest saving first."""
+    from analytics.models import Recommendation
+
+    rows = Recommendation.objects.filter(home=home, is_current=True).select_related("device")
+    return [
+        r
+        for r in rows.exclude(status=Recommendation.Status.DISMISSED)
+        if r.status == Recommendation.Status.OPEN or (r.snoozed_until and r.snoozed_until <= now)
+    ]

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from analytics import insight_services
 from analytics.models import Anomaly, Forecast, Recommendation
-from analytics.tests.test_cost_fixtures import make_device, rollup
+from analytics.tests.test_cost_fixtures import flat_tariff, make_device, rollup
 
 pytestmark = pytest.mark.django_db
 
@@ -37,6 +37,7 @@ def recommendation(home) -> Recommendation:
 
 
 def test_three_weeks_of_data_give_stored_forecasts_shown_after_the_history(owner_client, home):
+    flat_tariff(home, date(2020, 1, 1), "0.30")
     heater = make_device(home)
     fill(heater, 21, end_day=today(home))
     stats = insight_services.recompute_forecasts(home=home)
@@ -56,6 +57,7 @@ def test_three_weeks_of_data_give_stored_forecasts_shown_after_the_history(owner
     body = response.content.decode()
     assert 'id="forecast-chart-data"' in body and '"dash":"dash"' in body.replace(" ", "")
     assert "126.0 kWh" in body  # 30 x 4.2
+    assert '<strong id="forecast-cost">37.80 EUR</strong>' in body  # 126 kWh at 0.30
 
 
 def test_a_short_history_says_not_enough_data_yet(owner_client, home):
