@@ -275,7 +275,9 @@ class EnergySerializer(serializers.Serializer):
 
 
 def _row_key(key: object) -> str:
-    return key.isoformat() if isinstance(key, datetime | date) else str(key)
+    if isinstance(key, datetime):
+        return serializers.DateTimeField().to_representation(key)  # UTC as ...Z, like every other time
+    return key.isoformat() if isinstance(key, date) else str(key)
 
 
 class EnergyView(APIView):
