@@ -31,5 +31,4 @@ urlpatterns = [
         views.conversation_delete,
         name="conversation-delete",
     ),
-    path("api/v1/assistant/ask/", views.api_ask, name="api-ask"),
 ]

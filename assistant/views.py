@@ -3,34 +3,21 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
 
-from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.selectors import get_home_for
 from assistant import services
+from assistant.api import rate_limited
 from assistant.selectors import conversations_for, get_conversation_for, get_message_for, messages_of
 from energyhome.navigation import current_home_redirect
 
 chat_current = current_home_redirect("assistant:chat", "The assistant of the current home.")
-
-
-def _rate_limited(user) -> bool:
-    """True when ``user`` asked more than ASSISTANT_RATE_PER_MINUTE questions this minute."""
-    limit = getattr(settings, "ASSISTANT_RATE_PER_MINUTE", 30)
-    key = f"assistant:rate:{user.pk}"
-    cache.add(key, 0, timeout=60)
-    try:
-        return cache.incr(key) > limit
-    except ValueError:
-        return False
 
 
 def _errors(exc: ValidationError) -> dict:
@@ -65,7 +52,7 @@ def ask(request: HttpRequest, home_id: int) -> HttpResponse:
     conversation = None
     if request.POST.get("conversation"):
         conversation = get_conversation_for(request.user, home, request.POST["conversation"])
-    if _rate_limited(request.user):
+    if rate_limited(request.user):
         return HttpResponse("Too many questions; wait a minute.", status=429)
     try:
         result = services.ask(
@@ -123,53 +110,3 @@ def clear(request: HttpRequest, home_id: int) -> HttpResponse:
     home = get_home_for(request.user, home_id)
     services.clear_history(user=request.user, home=home)
     return redirect("assistant:chat", home_id=home.pk)
-
-
-# --- JSON (the API contract of issue 8) ------------------------------------------------------------
-
-
-def _answer_json(result: services.AskResult) -> dict:
-    answer, message = result.answer, result.message
-    return {
-        "kind": answer.kind,
-        "text": answer.text,
-        "period": answer.period.as_dict() if answer.period else None,
-        "figures": answer.figures,
-        "chart": answer.chart,
-        "suggestions": answer.suggestions,
-        "computed": answer.computed,
-        "conversation": result.conversation.pk,
-        "message": message.pk,
-    }
-
-
-@require_POST
-def api_ask(request: HttpRequest) -> JsonResponse:
-    """POST /api/v1/assistant/ask/ {"question", "home", "conversation"?, "as_of"?} (session auth)."""
-    if not request.user.is_authenticated:
-        return JsonResponse({"detail": "Authentication credentials were not provided."}, status=401)
-    try:
-        body = json.loads(request.body or b"{}")
-        if not isinstance(body, dict):
-            raise ValueError
-    except ValueError:
-        return JsonResponse({"errors": {"__all__": ["Send a JSON object."]}}, status=400)
-    home = get_home_for(request.user, body.get("home"))
-    conversation = get_conversation_for(request.user, home, body["conversation"]) if body.get("conversation") else None
-    as_of = None
-    if body.get("as_of"):
-        try:
-            as_of = datetime.fromisoformat(str(body["as_of"]).replace("Z", "+00:00"))
-        except ValueError:
-            return JsonResponse({"errors": {"as_of": ["Give an ISO 8601 instant."]}}, status=400)
-    if not isinstance(body.get("question", ""), str):
-        return JsonResponse({"errors": {"question": ["Must be a string."]}}, status=400)
-    if _rate_limited(request.user):
-        return JsonResponse({"detail": "Too many questions; wait a minute."}, status=429)
-    try:
-        result = services.ask(
-            user=request.user, home=home, question=body.get("question", ""), conversation=conversation, as_of=as_of
-        )
-    except ValidationError as exc:
-        return JsonResponse({"errors": _errors(exc)}, status=400)
-    return JsonResponse(_answer_json(result))
