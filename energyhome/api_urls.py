@@ -46,6 +46,8 @@ urlpatterns: list = [
     path(
         "devices/<int:device_id>/keys/<int:key_id>/revoke/", DeviceKeyRevokeView.as_view(), name="api-device-key-revoke"
     ),
+    # The assistant: ask, conversations, command cards (assistant/api.py).
+    path("", include("assistant.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     # Keep last: anything else under /api/v1/ is a 404 in the API's error format.
