@@ -37,14 +37,14 @@ def rate_limited(user) -> bool:
         return False
 
 
-class AskSerializer(serializers.Serializer):
+class AssistantAskSerializer(serializers.Serializer):
     question = serializers.CharField(max_length=MAX_QUESTION_CHARS, trim_whitespace=True)
     home = serializers.IntegerField()
     conversation = serializers.IntegerField(required=False, allow_null=True)
     as_of = serializers.DateTimeField(required=False, allow_null=True, help_text="Answer as if asked at this instant.")
 
 
-class FigureSerializer(serializers.Serializer):
+class AssistantFigureSerializer(serializers.Serializer):
     label = serializers.CharField()
     value = serializers.FloatField()
     unit = serializers.CharField(help_text="kWh, W, %, or a currency code")
@@ -52,16 +52,16 @@ class FigureSerializer(serializers.Serializer):
     at = serializers.CharField(required=False, allow_null=True)
 
 
-class PeriodSerializer(serializers.Serializer):
+class AssistantPeriodSerializer(serializers.Serializer):
     start = serializers.DateTimeField()
     end = serializers.DateTimeField()
 
 
-class AnswerSerializer(serializers.Serializer):
+class AssistantAnswerSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=["answer", "clarify", "declined", "confirm"])
     text = serializers.CharField()
-    period = PeriodSerializer(allow_null=True)
-    figures = FigureSerializer(many=True)
+    period = AssistantPeriodSerializer(allow_null=True)
+    figures = AssistantFigureSerializer(many=True)
     chart = serializers.JSONField(allow_null=True, help_text="A plotly figure (data and layout), or null")
     suggestions = serializers.ListField(child=serializers.CharField())
     computed = serializers.ListField(child=serializers.CharField(), help_text="The selectors the answer came from")
@@ -88,7 +88,7 @@ def message_data(message: Message) -> dict:
     }
 
 
-class ConversationSerializer(serializers.Serializer):
+class AssistantConversationSerializer(serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
     title = serializers.CharField(max_length=120)
     created_at = serializers.DateTimeField(read_only=True)
@@ -100,14 +100,14 @@ class AskView(APIView):
 
     @extend_schema(
         summary="Ask the assistant",
-        request=AskSerializer,
-        responses={200: AnswerSerializer, **errors(400, 401, 404, 429)},
+        request=AssistantAskSerializer,
+        responses={200: AssistantAnswerSerializer, **errors(400, 401, 404, 429)},
         examples=[
             OpenApiExample("Ask", value={"question": "which device used most yesterday?", "home": 1}, request_only=True)
         ],
     )
     def post(self, request: Request) -> Response:
-        serializer = AskSerializer(data=request.data)
+        serializer = AssistantAskSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         values = serializer.validated_data
         home = get_home_for(request.user, values["home"])
@@ -126,12 +126,18 @@ class AskView(APIView):
 class ConversationListView(APIView):
     """Your conversations about a home, newest first. DELETE clears them all."""
 
-    @extend_schema(summary="My conversations", responses={200: ConversationSerializer(many=True), **errors(401, 404)})
+    @extend_schema(
+        operation_id="assistant_conversations_list",
+        summary="My conversations",
+        responses={200: AssistantConversationSerializer(many=True), **errors(401, 404)},
+    )
     def get(self, request: Request, home_id: int) -> Response:
         home = get_home_for(request.user, home_id)
-        return Response(ConversationSerializer(conversations_for(request.user, home)[:100], many=True).data)
+        return Response(AssistantConversationSerializer(conversations_for(request.user, home)[:100], many=True).data)
 
-    @extend_schema(summary="Clear my history", responses={204: None, **errors(401, 404)})
+    @extend_schema(
+        operation_id="assistant_history_clear", summary="Clear my history", responses={204: None, **errors(401, 404)}
+    )
     def delete(self, request: Request, home_id: int) -> Response:
         services.clear_history(user=request.user, home=get_home_for(request.user, home_id))
         return Response(status=204)
@@ -143,12 +149,16 @@ class ConversationDetailView(APIView):
     def _get(self, request: Request, home_id: int, conversation_id: int) -> Conversation:
         return get_conversation_for(request.user, get_home_for(request.user, home_id), conversation_id)
 
-    @extend_schema(summary="A conversation", responses={200: AnswerSerializer(many=True), **errors(401, 404)})
+    @extend_schema(
+        operation_id="assistant_conversation_detail",
+        summary="A conversation",
+        responses={200: AssistantAnswerSerializer(many=True), **errors(401, 404)},
+    )
     def get(self, request: Request, home_id: int, conversation_id: int) -> Response:
         conversation = self._get(request, home_id, conversation_id)
         return Response(
             {
-                **ConversationSerializer(conversation).data,
+                **AssistantConversationSerializer(conversation).data,
                 "messages": [
                     {"role": m.role, **message_data(m)} if m.role == "assistant" else {"role": m.role, "text": m.text}
                     for m in messages_of(conversation)
@@ -156,13 +166,17 @@ class ConversationDetailView(APIView):
             }
         )
 
-    @extend_schema(summary="Rename", request=ConversationSerializer, responses={200: ConversationSerializer})
+    @extend_schema(
+        summary="Rename", request=AssistantConversationSerializer, responses={200: AssistantConversationSerializer}
+    )
     def patch(self, request: Request, home_id: int, conversation_id: int) -> Response:
         conversation = self._get(request, home_id, conversation_id)
         services.rename_conversation(conversation=conversation, title=str(request.data.get("title", "")))
-        return Response(ConversationSerializer(conversation).data)
+        return Response(AssistantConversationSerializer(conversation).data)
 
-    @extend_schema(summary="Delete", responses={204: None, **errors(401, 404)})
+    @extend_schema(
+        operation_id="assistant_conversation_delete", summary="Delete", responses={204: None, **errors(401, 404)}
+    )
     def delete(self, request: Request, home_id: int, conversation_id: int) -> Response:
         services.delete_conversation(conversation=self._get(request, home_id, conversation_id))
         return Response(status=204)
@@ -173,7 +187,7 @@ class CommandDecisionView(APIView):
 
     decision = "confirm"
 
-    @extend_schema(summary="Confirm or cancel a command card", request=None, responses={200: AnswerSerializer})
+    @extend_schema(summary="Confirm or cancel a command card", request=None, responses={200: AssistantAnswerSerializer})
     def post(self, request: Request, home_id: int, message_id: int) -> Response:
         message = get_message_for(request.user, get_home_for(request.user, home_id), message_id)
         if message.kind != Message.Kind.CONFIRM:

@@ -1,0 +1,76 @@
+"""Browser journey: on a demo-like home (seed_demo's devices and two days of simulated history), ask
+the assistant a question, see the figure, the period and the chart, then confirm a command card and
+find the command in the device's command log."""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+
+import pytest
+
+from tests.e2e.test_dashboard import ROOT, _DaphneServer, _env, _free_port
+
+pytestmark = pytest.mark.e2e
+DEMO_EMAIL, DEMO_PASSWORD = "assistant-demo@example.com", "assistant-demo-42"
+
+
+@pytest.fixture(scope="module")
+def demo_site(tmp_path_factory):
+    var_dir = tmp_path_factory.mktemp("e2e-assistant")
+    env = {**_env(var_dir), "DEMO_EMAIL": DEMO_EMAIL, "DEMO_PASSWORD": DEMO_PASSWORD}
+    python = sys.executable
+    subprocess.run([python, "manage.py", "migrate", "--no-input", "-v0"], cwd=ROOT, env=env, check=True, timeout=300)
+    subprocess.run(
+        [python, "manage.py", "seed_demo", "--days", "2"], cwd=ROOT, env=env, check=True, timeout=600, capture_output=True
+    )
+    server = _DaphneServer(var_dir, env, _free_port())
+    server.start()
+    yield {"url": server.url, "db": var_dir / "energyhome.sqlite3", "var": var_dir}
+    server.stop()
+
+
+def _database(var_dir):
+    found = sorted(var_dir.glob("*.sqlite3"))
+    assert found, list(var_dir.iterdir())
+    return found[0]
+
+
+def test_ask_a_question_see_figure_and_chart_then_confirm_a_command(demo_site, page, shot):
+    page.goto(f"{demo_site['url']}/accounts/login/")
+    page.fill("input[name=login]", DEMO_EMAIL)
+    page.fill("input[name=password]", DEMO_PASSWORD)
+    page.click("form.form button[type=submit]")
+    page.wait_for_url(f"{demo_site['url']}/")
+
+    page.click("nav.mainnav a:has-text('Ask')")
+    page.wait_for_selector("#ask-form")
+    page.fill("#question", "which device used most yesterday?")
+    page.press("#question", "Enter")
+    answer = page.locator(".bubble-assistant[data-kind=answer]").last
+    answer.wait_for()
+    text = answer.locator(".answer-text").inner_text()
+    assert "used the most" in text and "kWh" in text and "Europe/Berlin" in text
+    assert "Period:" in answer.inner_text()
+    page.wait_for_selector(".assistant-chart .main-svg")
+    assert page.locator(".assistant-chart .barlayer .point").count() > 0
+    shot("assistant-01-answer-with-chart")
+
+    page.fill("#question", "switch off the wallbox")
+    page.press("#question", "Enter")
+    card = page.locator(".bubble-assistant[data-kind=confirm]").last
+    card.wait_for()
+    assert "Wallbox" in card.inner_text() and "set_power" in card.inner_text()
+    shot("assistant-02-confirmation-card")
+    card.locator("button:has-text('Confirm')").click()
+    page.wait_for_selector(".bubble-assistant[data-kind=confirm] .command-state")
+    assert "Sent" in page.locator(".bubble-assistant[data-kind=confirm] .command-state").last.inner_text()
+    shot("assistant-03-command-sent")
+
+    with sqlite3.connect(_database(demo_site["var"])) as db:
+        rows = db.execute(
+            "SELECT c.command_type, c.payload, c.issued_by, d.external_id FROM devices_command c "
+            "JOIN devices_device d ON d.id = c.device_id"
+        ).fetchall()
+    assert rows == [("set_power", '{"on": false}', "assistant", "demo-ev-charger")]
