@@ -118,6 +118,42 @@ def seed_demo_tariff(home: Home) -> bool:
     return True
 
 
+def seed_demo_rules(home: Home) -> int:
+    """A schedule (Wallbox on at 23:00 on weekdays) and an automation (heat pump to eco while the
+    import price is above 0.30), unless the home has rules. Returns how many were added."""
+    from datetime import time as clock_time
+
+    from devices.models import Device, Rule
+    from devices.rules import create_rule
+
+    if Rule.objects.filter(home=home).exists():
+        return 0
+    devices = {d.external_id: d for d in Device.objects.filter(home=home)}
+    create_rule(
+        home=home,
+        kind=Rule.Kind.SCHEDULE,
+        name="Charge the car overnight",
+        device=devices["demo-ev-charger"],
+        command_type="set_power",
+        payload={"on": True},
+        time_of_day=clock_time(23, 0),
+        weekdays=[0, 1, 2, 3, 4],
+    )
+    create_rule(
+        home=home,
+        kind=Rule.Kind.AUTOMATION,
+        name="Heat pump to eco at peak prices",
+        device=devices["demo-heat-pump"],
+        command_type="set_mode",
+        payload={"mode": "eco"},
+        condition=Rule.Condition.PRICE_ABOVE,
+        threshold=0.30,
+        duration_min=0,
+        cooldown_min=240,
+    )
+    return 2
+
+
 class Command(BaseCommand):
     help = "Create the demo user, home, devices and 30 days of history (safe to run again)."
 
@@ -132,6 +168,7 @@ class Command(BaseCommand):
         added = seed_demo_devices(home=home)
         self.stdout.write(f"Devices: {added} added, {len(DEMO_DEVICES) - added} already there")
         self.stdout.write("Tariff: " + ("time-of-use demo tariff added" if seed_demo_tariff(home) else "kept"))
+        self.stdout.write(f"Schedules and automations: {seed_demo_rules(home)} added")
         if not options["no_history"]:
             self.seed_history(home, days=options["days"])
         self.stdout.write(f"Demo login: {settings.DEMO_EMAIL} / {settings.DEMO_PASSWORD}")
