@@ -26,8 +26,13 @@ def test_seed_creates_a_demo_home_with_a_dozen_devices_in_rooms_and_is_idempoten
         devices.values_list("type__slug", flat=True)
     )
     assert all(d.room for d in devices)
+    from devices.models import Rule
+
+    assert set(Rule.objects.filter(home=home).values_list("kind", flat=True)) == {"schedule", "automation"}
     output = seed("--no-history")
     assert "0 added" in output
+    assert "Schedules and automations: 0 added" in output
+    assert Rule.objects.filter(home=home).count() == 2
     assert Home.objects.filter(name="Demo Home").count() == 1
     assert Device.objects.filter(home=home).count() == 12
     assert not Reading.objects.exists()
