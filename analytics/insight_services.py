@@ -7,15 +7,20 @@ home's tariffs; days are the home's local days.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from decimal import Decimal, InvalidOperation
 
-from django.db import transaction
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.db import models, transaction
 from django.utils import timezone
 
 from accounts.models import Home
 from analytics import recommendations
 from analytics.anomalies import TRAIN_DAYS, detect
+from analytics.costs import cost_summary, month_overview
 from analytics.forecasts import (
     BASELINE,
     MIN_HISTORY_DAYS,
@@ -26,14 +31,19 @@ from analytics.forecasts import (
     hourly_energy_series,
     local_midnight_before,
 )
-from analytics.models import Anomaly, Forecast, Recommendation
+from analytics.models import Alert, AlertRule, Anomaly, Forecast, Recommendation
 from analytics.selectors import CONSUMER
 from devices.models import Device
+from telemetry.selectors import power_series
+
+logger = logging.getLogger(__name__)
 
 FORECAST_HISTORY_DAYS = 91
 HORIZONS = (7, 30)
 ANOMALY_DAYS = 2  # the nightly job checks yesterday and the day before (late data)
 SNOOZE_DAYS = 7
+# A power alert needs a reading this recent: a device that went silent is not "still above".
+POWER_FRESH = timedelta(minutes=5)
 
 
 @dataclass(frozen=True)
@@ -215,3 +225,242 @@ def run_nightly(*, home: Home, now: datetime | None = None) -> InsightStats:
     return InsightStats(
         forecasts=forecasts.forecasts, insufficient=forecasts.insufficient, anomalies=anomalies.anomalies
     )
+
+
+# --- alerts --------------------------------------------------------------------------------------
+
+ALERT_MAX_MINUTES = 7 * 24 * 60
+ANOMALY_ALERT_DAYS = 2
+THRESHOLD_UNITS = {
+    AlertRule.Kind.POWER_ABOVE: "W",
+    AlertRule.Kind.DAILY_ENERGY_ABOVE: "kWh",
+    AlertRule.Kind.DAILY_COST_ABOVE: "money",
+    AlertRule.Kind.MONTHLY_BUDGET: "money",
+}
+NEEDS_MINUTES = {AlertRule.Kind.POWER_ABOVE, AlertRule.Kind.DEVICE_OFFLINE}
+NEEDS_DEVICE = {AlertRule.Kind.POWER_ABOVE, AlertRule.Kind.DEVICE_OFFLINE}
+
+
+@dataclass(frozen=True)
+class AlertStats:
+    opened: int = 0
+    resolved: int = 0
+
+
+def create_alert_rule(
+    *,
+    home: Home,
+    kind: str,
+    device_id: object = None,
+    threshold: object = None,
+    minutes: object = None,
+    email: bool = True,
+    created_by=None,
+) -> AlertRule:
+    """Validate and store a rule; ValidationError naming each bad field (``kind``, ``device``,
+    ``threshold``, ``minutes``) with the reason. The caller checked write rights on ``home``."""
+    errors: dict[str, str] = {}
+    if kind not in AlertRule.Kind.values:
+        errors["kind"] = f"{kind!r} is not a kind of alert ({', '.join(AlertRule.Kind.values)})."
+    device = None
+    if device_id not in (None, ""):
+        try:
+            device = Device.objects.filter(home=home, pk=int(str(device_id))).first()
+        except ValueError:
+            device = None
+        if device is None:
+            errors["device"] = "No such device in this home."
+    elif kind in NEEDS_DEVICE:
+        errors["device"] = "This kind of alert needs a device."
+    value = None
+    if kind in THRESHOLD_UNITS:
+        try:
+            value = Decimal(str(threshold).strip())
+            if not value.is_finite():
+                raise InvalidOperation
+        except (InvalidOperation, ValueError):
+            errors["threshold"] = "Enter a number."
+        else:
+            if value <= 0:
+                errors["threshold"] = (
+                    "A budget must be more than zero."
+                    if kind == AlertRule.Kind.MONTHLY_BUDGET
+                    else "Must be more than zero."
+                )
+    count = None
+    if kind in NEEDS_MINUTES:
+        try:
+            count = int(str(minutes).strip())
+        except ValueError:
+            errors["minutes"] = "Enter a whole number of minutes."
+        else:
+            if not 1 <= count <= ALERT_MAX_MINUTES:
+                errors["minutes"] = f"Must be between 1 and {ALERT_MAX_MINUTES} minutes."
+    if errors:
+        raise ValidationError(errors)
+    return AlertRule.objects.create(
+        home=home, kind=kind, device=device, threshold=value, minutes=count, email=email, created_by=created_by
+    )
+
+
+def _today_start(home: Home, now: datetime) -> datetime:
+    return local_midnight_before(now, home.zone)
+
+
+def _conditions(rule: AlertRule, now: datetime) -> dict[str, tuple[str, str, float | None]]:
+    """What holds for ``rule`` now: cause -> (title, message, value). Empty when nothing does."""
+    home, kind = rule.home, rule.kind
+    label = rule.device.name if rule.device else home.name
+    if kind == AlertRule.Kind.POWER_ABOVE:
+        start = now - timedelta(minutes=rule.minutes)
+        points = power_series(devices=[rule.device], start=start, end=now, step=timedelta(minutes=1))
+        covered = points and points[0].time <= start + timedelta(minutes=1) and now - points[-1].time <= POWER_FRESH
+        if covered and min(p.power_w for p in points) > float(rule.threshold):
+            low = min(p.power_w for p in points)
+            return {
+                "power": (
+                    f"{label} above {rule.threshold:.0f} W",
+                    f"{label} has drawn more than {rule.threshold:.0f} W for {rule.minutes} minutes "
+                    f"(at least {low:.0f} W).",
+                    low,
+                )
+            }
+        return {}
+    if kind == AlertRule.Kind.DAILY_ENERGY_ABOVE:
+        start = _today_start(home, now)
+        hour_end = now.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+        series = hourly_energy_series(home, device=rule.device, start=start, end=hour_end)
+        kwh = sum(v for v in series.values if v is not None) / 1000
+        if kwh > float(rule.threshold):
+            day = start.astimezone(home.zone).date()
+            return {
+                f"day:{day}": (
+                    f"{label}: {kwh:.1f} kWh today",
+                    f"{label} has used {kwh:.2f} kWh today, above {rule.threshold} kWh.",
+                    kwh,
+                )
+            }
+        return {}
+    if kind == AlertRule.Kind.DAILY_COST_ABOVE:
+        start = _today_start(home, now)
+        total = cost_summary(home=home, start=start, end=now).total
+        if total > rule.threshold:
+            day = start.astimezone(home.zone).date()
+            return {
+                f"day:{day}": (
+                    f"Today's cost: {total:.2f} {home.currency}",
+                    f"Today has cost {total:.2f} {home.currency} so far, above {rule.threshold:.2f}.",
+                    float(total),
+                )
+            }
+        return {}
+    if kind == AlertRule.Kind.MONTHLY_BUDGET:
+        overview = month_overview(home=home, now=now)
+        spent = overview.this_month.total
+        month = now.astimezone(home.zone).strftime("%Y-%m")
+        result = {}
+        for share in (80, 100):
+            if spent >= rule.threshold * share / 100:
+                result[f"month:{month}:{share}"] = (
+                    f"{share} % of the monthly budget reached",
+                    f"{overview.month_label}: {spent:.2f} of a {rule.threshold:.2f} {home.currency} budget "
+                    f"({spent / rule.threshold * 100:.0f} %).",
+                    float(spent),
+                )
+        return result
+    if kind == AlertRule.Kind.DEVICE_OFFLINE:
+        device = rule.device
+        seen = device.last_seen or device.created_at
+        if now - seen > timedelta(minutes=rule.minutes):
+            return {
+                "offline": (
+                    f"{label} is offline",
+                    f"Nothing from {label} since {seen.astimezone(home.zone):%a %H:%M}.",
+                    None,
+                )
+            }
+        return {}
+    anomalies = Anomaly.objects.filter(home=home, start__gte=now - timedelta(days=ANOMALY_ALERT_DAYS))
+    if rule.device_id:
+        anomalies = anomalies.filter(device_id=rule.device_id)
+    return {
+        f"anomaly:{a.pk}": (
+            f"{a.device.name}: {a.get_kind_display().lower()}",
+            f"{a.device.name} at {a.start.astimezone(home.zone):%a %H:%M}: {a.observed:.0f} {a.unit}, "
+            f"usually up to {a.expected_high:.0f} {a.unit}.",
+            a.observed,
+        )
+        for a in anomalies.select_related("device")
+    }
+
+
+def _queue_email(alert_id: int) -> None:
+    from analytics.tasks import send_alert_email
+
+    try:
+        send_alert_email.delay(alert_id)
+    except Exception:  # a broker or mail failure never blocks the in-app alert
+        logger.exception("alert %s: email not queued", alert_id)
+
+
+def evaluate_alerts(*, home: Home, now: datetime | None = None) -> AlertStats:
+    """Evaluate the home's active rules: open an alert for each new cause (one open alert per rule
+    and cause, so re-running opens nothing twice), resolve open alerts whose condition cleared.
+    Emails are queued after commit for rules that want them."""
+    now = now or timezone.now()
+    opened = resolved = 0
+    rules = AlertRule.objects.filter(home=home, is_active=True).select_related("home", "device")
+    for rule in rules:
+        holding = _conditions(rule, now)
+        with transaction.atomic():
+            open_alerts = {a.cause: a for a in Alert.objects.select_for_update().filter(rule=rule, status="open")}
+            for cause, alert in open_alerts.items():
+                if cause not in holding:
+                    alert.status, alert.resolved_at = Alert.Status.RESOLVED, now
+                    alert.save(update_fields=["status", "resolved_at"])
+                    resolved += 1
+            for cause, (title, message, value) in holding.items():
+                if cause in open_alerts:
+                    continue
+                alert = Alert.objects.create(
+                    home=home, rule=rule, cause=cause, title=title, message=message, value=value, opened_at=now
+                )
+                opened += 1
+                if rule.email:
+                    transaction.on_commit(lambda pk=alert.pk: _queue_email(pk))
+    return AlertStats(opened=opened, resolved=resolved)
+
+
+def alert_recipients(home: Home) -> list[str]:
+    """Emails of the home's owners, members and property managers (viewers see alerts in-app)."""
+    from accounts.models import WRITE_ROLES, Membership
+
+    rows = Membership.objects.filter(home=home, role__in=list(WRITE_ROLES)).select_related("user")
+    return sorted({m.user.email for m in rows if m.user.email})
+
+
+def send_alert_email(*, alert: Alert) -> bool:
+    """Send ``alert`` by email once (Django's email backend); True when sent now. Raises the
+    backend's error so the task can retry; the attempt is counted either way."""
+    if alert.emailed_at is not None:
+        return False
+    Alert.objects.filter(pk=alert.pk).update(email_attempts=models.F("email_attempts") + 1)
+    recipients = alert_recipients(alert.home)
+    if not recipients:
+        return False
+    send_mail(
+        subject=f"[EnergyHome] {alert.home.name}: {alert.title}",
+        message=f"{alert.message}\n\nOpened {alert.opened_at.astimezone(alert.home.zone):%Y-%m-%d %H:%M %Z}.",
+        from_email=None,
+        recipient_list=recipients,
+    )
+    Alert.objects.filter(pk=alert.pk).update(emailed_at=timezone.now())
+    return True
+
+
+def acknowledge_alert(*, alert: Alert, now: datetime | None = None) -> Alert:
+    """Mark ``alert`` read (it stays open until its condition clears)."""
+    if alert.read_at is None:
+        alert.read_at = now or timezone.now()
+        alert.save(update_fields=["read_at"])
+    return alert

@@ -11,6 +11,14 @@ app_name = "insights"
 urlpatterns = [
     path("insights/", insight_views.insights_current, name="insights"),
     path("homes/<int:home_id>/insights/", insight_views.insights_page, name="home-insights"),
+    path("alerts/", insight_views.alerts_current, name="alerts"),
+    path("homes/<int:home_id>/alerts/", insight_views.alerts_page, name="home-alerts"),
+    path("homes/<int:home_id>/alerts/rules/", insight_views.alert_rule_create, name="alert-rule-create"),
+    path(
+        "homes/<int:home_id>/alerts/<int:alert_id>/acknowledge/",
+        insight_views.alert_acknowledge,
+        name="alert-acknowledge",
+    ),
     path(
         "homes/<int:home_id>/recommendations/<int:recommendation_id>/dismiss/",
         insight_views.dismiss,

@@ -1,4 +1,5 @@
-"""The Insights page: forecast after the history, anomalies, standby, recommendations.
+"""The Insights and Alerts pages: forecast after the history, anomalies, standby, recommendations;
+alerts with their rules.
 
 Reads come from the stored forecasts and anomalies (analytics.insight_services writes them),
 analytics.standby and the rollups; dismiss and snooze go through insight_services and answer
@@ -10,7 +11,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import plotly.graph_objects as go
+from django import forms
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -21,14 +24,16 @@ from accounts.selectors import get_home_for, get_home_for_write, role_in
 from analytics import insight_services
 from analytics.charts import BASE_LAYOUT, as_json_data
 from analytics.forecasts import MODEL_LABELS, forecast_cost, hourly_energy_series, local_midnight_before
-from analytics.models import Anomaly, Forecast, Recommendation
+from analytics.models import Alert, AlertRule, Anomaly, Forecast, Recommendation
 from analytics.recommendations import visible_recommendations
 from analytics.standby import standby
+from energyhome.forms import apply_validation_errors
 from energyhome.navigation import current_home_redirect
 
 HISTORY_DAYS = 28
 
 insights_current = current_home_redirect("insights:home-insights", "The Insights page of the current home.")
+alerts_current = current_home_redirect("insights:home-alerts", "The Alerts page of the current home.")
 
 
 def _daily_history(home: Home, now: datetime) -> list[tuple[str, float | None]]:
@@ -133,3 +138,76 @@ def snooze(request: HttpRequest, home_id: int, recommendation_id: int) -> HttpRe
     except ValueError:
         return HttpResponse("days: snooze for 1 to 90 days", status=400, content_type="text/plain")
     return _after_write(request, home)
+
+
+# --- alerts --------------------------------------------------------------------------------------
+
+
+class AlertRuleForm(forms.Form):
+    """Renders the rule fields; the rules themselves live in insight_services.create_alert_rule."""
+
+    kind = forms.ChoiceField(choices=AlertRule.Kind.choices, label="Alert me when")
+    device = forms.ChoiceField(required=False, label="Device")
+    threshold = forms.CharField(required=False, label="Threshold", help_text="W, kWh or money, as the kind says")
+    minutes = forms.CharField(required=False, label="Minutes", help_text="For power and offline alerts")
+    email = forms.BooleanField(required=False, initial=True, label="Also email me")
+
+    def __init__(self, *args, home: Home, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        devices = home.devices.filter(is_active=True).order_by("name").values_list("pk", "name")
+        self.fields["device"].choices = [("", "The whole home"), *devices]
+
+
+def _alerts_context(request: HttpRequest, home: Home, form: AlertRuleForm | None = None) -> dict:
+    alerts = Alert.objects.filter(home=home).select_related("rule")
+    return {
+        "home": home,
+        "open_alerts": alerts.filter(status=Alert.Status.OPEN),
+        "resolved_alerts": alerts.filter(status=Alert.Status.RESOLVED)[:20],
+        "unread": alerts.filter(status=Alert.Status.OPEN, read_at__isnull=True).count(),
+        "rules": AlertRule.objects.filter(home=home).select_related("device"),
+        "form": form or AlertRuleForm(home=home),
+        "can_edit": role_in(request.user, home) in WRITE_ROLES,
+    }
+
+
+@login_required
+@require_GET
+def alerts_page(request: HttpRequest, home_id: int) -> HttpResponse:
+    home = get_home_for(request.user, home_id)
+    return render(request, "insights/alerts.html", _alerts_context(request, home))
+
+
+@login_required
+@require_POST
+def alert_rule_create(request: HttpRequest, home_id: int) -> HttpResponse:
+    home = get_home_for_write(request.user, home_id)
+    form = AlertRuleForm(request.POST, home=home)
+    form.is_valid()  # cleans for redisplay; the service decides what is valid
+    data = request.POST
+    try:
+        insight_services.create_alert_rule(
+            home=home,
+            kind=data.get("kind", ""),
+            device_id=data.get("device") or None,
+            threshold=data.get("threshold"),
+            minutes=data.get("minutes"),
+            email=data.get("email") in {"on", "true", "1"},
+            created_by=request.user,
+        )
+    except ValidationError as exc:
+        form.errors.clear()
+        apply_validation_errors(form, exc)
+        return render(request, "insights/alerts.html", _alerts_context(request, home, form), status=400)
+    return redirect("insights:home-alerts", home_id=home.pk)
+
+
+@login_required
+@require_POST
+def alert_acknowledge(request: HttpRequest, home_id: int, alert_id: int) -> HttpResponse:
+    home = get_home_for_write(request.user, home_id)
+    alert = Alert.objects.filter(home=home, pk=alert_id).first()
+    if alert is None:
+        raise Http404("No such alert")
+    insight_services.acknowledge_alert(alert=alert)
+    return redirect("insights:home-alerts", home_id=home.pk)

@@ -307,3 +307,74 @@ class Recommendation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key}: {self.saving_month} {self.currency}/month ({self.status})"
+
+
+# --- alerts --------------------------------------------------------------------------------------
+
+
+class AlertRule(models.Model):
+    """A condition a homeowner wants to hear about (see analytics.insight_services.evaluate_alerts).
+
+    ``threshold`` is W for ``power_above``, kWh for ``daily_energy_above`` and money (home's
+    currency) for ``daily_cost_above`` and ``monthly_budget``; ``minutes`` is how long the power
+    must stay above (``power_above``) or the device must be silent (``device_offline``).
+    """
+
+    class Kind(models.TextChoices):
+        POWER_ABOVE = "power_above", "Power above a threshold for some minutes"
+        DAILY_ENERGY_ABOVE = "daily_energy_above", "Daily energy above a threshold"
+        DAILY_COST_ABOVE = "daily_cost_above", "Daily cost above a threshold"
+        MONTHLY_BUDGET = "monthly_budget", "Monthly budget (80 % and 100 %)"
+        DEVICE_OFFLINE = "device_offline", "Device offline for some minutes"
+        ANOMALY = "anomaly", "Anomaly detected"
+
+    home = models.ForeignKey(Home, on_delete=models.CASCADE, related_name="alert_rules")
+    device = models.ForeignKey(Device, on_delete=models.CASCADE, null=True, blank=True, related_name="alert_rules")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    threshold = models.DecimalField(max_digits=12, decimal_places=3, null=True, blank=True)
+    minutes = models.PositiveIntegerField(null=True, blank=True)
+    email = models.BooleanField(default=True, help_text="Also send an email")
+    is_active = models.BooleanField(default=True)
+    created_by = models.ForeignKey("accounts.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["home", "kind", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.home_id})"
+
+
+class Alert(models.Model):
+    """One occurrence of a rule's condition. At most one open alert per rule and cause (dedupe);
+    it is resolved when the condition clears. ``cause`` names what fired (e.g. "power",
+    "day:2024-03-01", "month:2024-03:80", "anomaly:17")."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        RESOLVED = "resolved", "Resolved"
+
+    home = models.ForeignKey(Home, on_delete=models.CASCADE, related_name="alerts")
+    rule = models.ForeignKey(AlertRule, on_delete=models.CASCADE, related_name="alerts")
+    cause = models.CharField(max_length=80)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.OPEN)
+    title = models.CharField(max_length=160)
+    message = models.TextField()
+    value = models.FloatField(null=True, blank=True)
+    opened_at = models.DateTimeField()
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+    email_attempts = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-opened_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["rule", "cause"], condition=Q(status="open"), name="alert_one_open_per_rule_cause"
+            ),
+        ]
+        indexes = [models.Index(fields=["home", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.status})"

@@ -72,3 +72,52 @@ def weekly_recommendations() -> int:
         except Exception:
             logger.exception("recommendations of home %s failed", home.pk)
     return count
+
+
+# --- alerts --------------------------------------------------------------------------------------
+
+ALERT_EMAIL_RETRIES = 3
+
+
+@shared_task(name="analytics.tasks.evaluate_alerts", ignore_result=True)
+def evaluate_alerts() -> dict[str, int]:
+    """Beat, every minute: evaluate the active alert rules of every home (idempotent)."""
+    from analytics import insight_services
+    from analytics.models import AlertRule
+
+    totals = {"opened": 0, "resolved": 0}
+    for home in Home.objects.filter(pk__in=AlertRule.objects.filter(is_active=True).values("home_id")):
+        try:
+            stats = insight_services.evaluate_alerts(home=home)
+        except Exception:
+            logger.exception("alerts of home %s failed", home.pk)
+            continue
+        totals["opened"] += stats.opened
+        totals["resolved"] += stats.resolved
+    return totals
+
+
+@shared_task(
+    bind=True,
+    name="analytics.tasks.send_alert_email",
+    acks_late=True,
+    max_retries=ALERT_EMAIL_RETRIES,
+    ignore_result=True,
+)
+def send_alert_email(self, alert_id: int) -> bool:
+    """Email one alert; a failure is logged and retried with backoff (30 s, 60 s, 120 s), and gives
+    up after ALERT_EMAIL_RETRIES retries. The alert shows in-app whatever happens here."""
+    from analytics import insight_services
+    from analytics.models import Alert
+
+    alert = Alert.objects.select_related("home").filter(pk=alert_id).first()
+    if alert is None:
+        return False
+    try:
+        return insight_services.send_alert_email(alert=alert)
+    except Exception as exc:
+        logger.warning("alert %s: email failed (attempt %s): %s", alert_id, self.request.retries + 1, exc)
+        if self.request.retries >= ALERT_EMAIL_RETRIES or self.request.is_eager:
+            logger.error("alert %s: email given up after %s attempts", alert_id, self.request.retries + 1)
+            return False
+        raise self.retry(exc=exc, countdown=30 * 2**self.request.retries) from exc

@@ -227,6 +227,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "analytics.tasks.nightly_insights",
         "schedule": crontab(minute=40, hour=2),
     },
+    "evaluate-alerts": {  # idempotent: one open alert per rule and cause
+        "task": "analytics.tasks.evaluate_alerts",
+        "schedule": crontab(),
+    },
     "recommendations-weekly": {
         "task": "analytics.tasks.weekly_recommendations",
         "schedule": crontab(minute=10, hour=4, day_of_week="mon"),
