@@ -235,14 +235,20 @@ def bill_check(request: HttpRequest, home_id: int) -> HttpResponse:
 def period_cost(request: HttpRequest, home_id: int) -> HttpResponse:
     """The cost of a history period (same ?period=&start=&end= as the history page) beside its energy.
 
-    A fragment the history page loads with htmx; the previous period is cut at the same elapsed point.
+    A fragment the history page (and, for today, the dashboard) loads with htmx; the previous period
+    is cut at the same elapsed point. ``link=0`` leaves out the link to the costs page.
     """
     home = get_home_for(request.user, home_id)
     params = request.GET
     period = period_for(
         home, params.get("period") or "today", first=_day(params.get("start")), last=_day(params.get("end"))
     )
-    context = {"home": home, "period": period, "has_tariff": home.tariffs.exists()}
+    context = {
+        "home": home,
+        "period": period,
+        "has_tariff": home.tariffs.exists(),
+        "show_link": params.get("link") != "0",
+    }
     if context["has_tariff"]:
         now = timezone.now()
         end = min(period.end, now)

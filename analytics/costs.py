@@ -20,6 +20,7 @@ from django.db.models.functions import TruncDate
 from accounts.models import Home
 from analytics.models import HourlyCost, Tariff
 from analytics.tariffs import TariffSet
+from devices.models import Device
 
 ZERO = Decimal(0)
 CENT = Decimal("0.01")
@@ -168,13 +169,16 @@ def month_overview(*, home: Home, now: datetime) -> MonthOverview:
 
 def cost_by_device(*, home: Home, start: datetime, end: datetime) -> list[CostRow]:
     """Consumption cost (at the import price) of each metered consumer, largest first."""
-    rows = (
+    # Grouped by the id alone, names read apart: joining the device for each of a period's
+    # device-hours costs more than the sums themselves.
+    rows = list(
         HourlyCost.objects.filter(home=home, device__isnull=False, hour__gte=start, hour__lt=end)
-        .values("device_id", "device__name")
+        .values_list("device_id")
         .annotate(wh=Sum("import_wh"), cost=Sum("import_cost"))
         .order_by()
     )
-    result = [CostRow(r["device_id"], r["device__name"], (r["wh"] or 0) / 1000, r["cost"] or ZERO) for r in rows]
+    names = dict(Device.objects.filter(pk__in=[r[0] for r in rows]).values_list("pk", "name"))
+    result = [CostRow(pk, names[pk], (wh or 0) / 1000, cost or ZERO) for pk, wh, cost in rows]
     return sorted(result, key=lambda r: (-r.cost, r.label))
 
 

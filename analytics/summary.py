@@ -33,8 +33,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db.models import Count, DateTimeField, Q, Sum
-from django.db.models.functions import Trunc
+from django.db import connections
+from django.db.models import Count, F, Func, IntegerField, Q, Sum, Value
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from accounts.models import Home
@@ -271,9 +272,8 @@ def summary(
     device_hours: dict[tuple[int, object], int] = defaultdict(int)
     seen_devices: dict[object, set[int]] = defaultdict(set)
     rollups = HourlyRollup.objects.filter(device_id__in=ids, hour__gte=start, hour__lt=end).order_by()
-    grouped = _bucketed(rollups, home, resolution).values_list("bucket", "device_id")
-    for bucket, dev, wh, n in grouped.annotate(wh=Sum("energy_wh"), n=Count("id")):
-        index, key = _index(bounds, bucket), group_of[dev]
+    for index, dev, wh, n in _grouped(rollups, home, bounds, resolution, wh=Sum("energy_wh"), n=Count("id")):
+        key = group_of[dev]
         energy[(index, key)] += wh or 0.0
         device_hours[(index, key)] += n
         seen_devices[key].add(dev)
@@ -281,10 +281,9 @@ def summary(
     costs: dict[tuple[int, object], Decimal] = defaultdict(Decimal)
     missing = 0
     cost_rows = HourlyCost.objects.filter(device_id__in=ids, hour__gte=start, hour__lt=end).order_by()
-    grouped_costs = _bucketed(cost_rows, home, resolution).values_list("bucket", "device_id")
     aggregates = {"cost": Sum("import_cost"), "missing": Count("id", filter=Q(price_missing=True))}
-    for bucket, dev, cost, missing_n in grouped_costs.annotate(**aggregates):
-        costs[(_index(bounds, bucket), group_of[dev])] += cost or Decimal(0)
+    for index, dev, cost, missing_n in _grouped(cost_rows, home, bounds, resolution, **aggregates):
+        costs[(index, group_of[dev])] += cost or Decimal(0)
         missing += missing_n
     has_cost = bool(costs) or missing > 0
 
@@ -426,32 +425,47 @@ def _elapsed_hours(start: datetime, end: datetime, now: datetime) -> int:
     return max(0, math.ceil((stop - first) / HOUR))
 
 
-def _bucketed(queryset, home: Home, resolution: str):
+def _grouped(queryset, home: Home, bounds: list[datetime], resolution: str, **aggregates):
+    """Rows ``(bucket index, device id, *aggregates)`` of ``queryset`` (hourly rows of devices).
+
+    Hour buckets group by the UTC hour. The others: on PostgreSQL by ``width_bucket`` over the
+    buckets' UTC bounds (a binary search per row, no time-zone arithmetic); elsewhere by the
+    hour's local date, which falls in exactly one local bucket.
+    """
     if resolution == "hour":
-        return queryset.annotate(bucket=Trunc("hour", "hour", output_field=DateTimeField(), tzinfo=UTC))
-    return queryset.annotate(bucket=Trunc("hour", resolution, output_field=DateTimeField(), tzinfo=home.zone))
-
-
-def _index(bounds: list[datetime], bucket: datetime) -> int:
-    return bisect_right(bounds, bucket.astimezone(UTC)) - 1
+        index_of = {moment: i for i, moment in enumerate(bounds[:-1])}
+        for hour, device_id, *values in queryset.values_list("hour", "device_id").annotate(**aggregates):
+            yield index_of[hour], device_id, *values
+        return
+    if connections[queryset.db].vendor == "postgresql":
+        bucket = Func(F("hour"), Value(bounds), function="width_bucket", output_field=IntegerField())
+        numbered = queryset.annotate(bucket=bucket).values_list("bucket", "device_id")
+        for number, device_id, *values in numbered.annotate(**aggregates):
+            yield number - 1, device_id, *values  # width_bucket counts from 1 for [bounds[0], bounds[1])
+        return
+    days = [moment.astimezone(home.zone).date() for moment in bounds]
+    local = queryset.annotate(local_day=TruncDate("hour", tzinfo=home.zone)).values_list("local_day", "device_id")
+    for day, device_id, *values in local.annotate(**aggregates):
+        yield bisect_right(days, day) - 1, device_id, *values
 
 
 def _hourly_figures(
     ids: list[int], device_count: int, start: datetime, end: datetime
 ) -> tuple[Peak | None, float | None, float | None]:
-    rows = list(
+    per_hour = (
         HourlyRollup.objects.filter(device_id__in=ids, hour__gte=start, hour__lt=end)
         .order_by()
-        .values_list("hour")
+        .values("hour")
         .annotate(power=Sum("mean_power_w"), n=Count("id"), wh=Sum("energy_wh"))
     )
+    rows = list(per_hour.values_list("hour", "power", "n", "wh"))
     if not rows:
         return None, None, None
-    top = max(rows, key=lambda r: (r[1], -r[0].timestamp()))
-    full = sorted(r[1] for r in rows if r[2] >= device_count)
+    top_hour, top_power = max(((hour, power) for hour, power, _n, _wh in rows), key=lambda r: (r[1], -r[0].timestamp()))
+    full = sorted(power for _hour, power, n, _wh in rows if n >= device_count)
     base = full[max(0, math.ceil(len(full) * BASE_LOAD_PERCENTILE / 100) - 1)] if full else None
-    mean = sum(r[3] for r in rows) / len(rows)  # Wh per hour with data = mean W
-    return Peak(hour=top[0].astimezone(UTC), power_w=top[1]), base, mean
+    mean = sum(wh for _h, _p, _n, wh in rows) / len(rows)  # Wh per hour with data = mean W
+    return Peak(hour=top_hour.astimezone(UTC), power_w=top_power), base, mean
 
 
 def _totals(ids: list[int], start: datetime, end: datetime) -> tuple[float, Decimal]:

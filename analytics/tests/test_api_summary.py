@@ -225,3 +225,22 @@ def test_the_openapi_schema_documents_every_costs_endpoint_with_examples():
     assert "examples" in summary_op["responses"]["400"]["content"]["application/json"]
     post = paths["/api/v1/homes/{home_id}/tariffs/"]["post"]
     assert "examples" in post["requestBody"]["content"]["application/json"]
+
+
+def test_kolkata_days_split_the_hours_at_local_midnight(make_user):
+    from accounts.services import create_home
+    from analytics.summary import parse_instant, summary
+
+    home = create_home(owner=make_user("k@example.com"), name="Pune", time_zone="Asia/Kolkata", currency="EUR")
+    pump = make_device(home, name="Geyser")
+    rollup(pump, datetime(2026, 6, 1, 18, tzinfo=UTC), 100)  # 23:30 local on 1 June
+    rollup(pump, datetime(2026, 6, 1, 19, tzinfo=UTC), 200)  # 00:30 local on 2 June
+    result = summary(
+        home=home,
+        start=parse_instant("2026-06-01", home, field="start"),
+        end=parse_instant("2026-06-03", home, field="end"),
+        resolution="day",
+    )
+    assert [b.energy_wh for b in result.buckets] == [100.0, 200.0]
+    assert [b.label for b in result.buckets] == ["2026-06-01T00:00+05:30", "2026-06-02T00:00+05:30"]
+    assert result.buckets[0].coverage == pytest.approx(1 / 24)

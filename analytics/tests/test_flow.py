@@ -155,3 +155,15 @@ def test_the_history_cost_without_a_tariff_invites_to_add_one(owner_client, home
 
 def test_the_history_cost_of_another_home_is_404(outsider_client, home):
     assert outsider_client.get(reverse("costs:period-cost", args=[home.pk])).status_code == 404
+
+
+def test_the_dashboard_loads_todays_cost_once_the_home_has_a_tariff(owner_client, home):
+    make_device(home)
+    assert "costs/period/" not in owner_client.get(reverse("dashboard")).content.decode()
+    flat_tariff(home, date(2026, 1, 1), "0.30", standing="0.50")
+    html = owner_client.get(reverse("dashboard")).content.decode()
+    url = reverse("costs:period-cost", args=[home.pk])
+    assert f'hx-get="{url}?period=today&amp;link=0"' in html
+    fragment = owner_client.get(url, {"period": "today", "link": "0"}).content.decode()
+    assert "€0.50</strong> energy bill so far" in fragment  # today's standing charge, nothing imported yet
+    assert "Costs by device" not in fragment
