@@ -5,6 +5,7 @@ Offline and deterministic: the same question, home data and ``now`` give the sam
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from datetime import datetime
 
@@ -41,7 +42,7 @@ def _confirm_card(plan: Plan, catalogue: Catalogue, home: Home) -> Answer:
     when = "now" if command.at is None else f"at {command.at.astimezone(home.zone):%a %-d %b %H:%M} ({home.time_zone})"
     text = (
         f"Shall I {command.description} ({device.room or 'no room'}), {when}? "
-        f"This sends {command.command_type} {command.payload} to device {device.external_id}."
+        f"This sends {command.command_type} {json.dumps(command.payload)} to device {device.external_id}."
     )
     return Answer(
         "confirm", text, plan=plan, devices=[device.id], computed=["devices.services.send_command (after you confirm)"]

@@ -23,6 +23,8 @@ from assistant.engine.intents import Plan
 from assistant.engine.periods import Period, default_period, describe
 from devices.models import Device
 
+WEEKDAY_NAMES = {"Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"}
+
 
 @dataclass
 class Answer:
@@ -58,7 +60,16 @@ class Engine:
     # --- helpers -------------------------------------------------------------------------------
 
     def when(self, period: Period) -> str:
-        return describe(period, self.zone)
+        """The exact period with the preposition English wants: "yesterday (...)", "in October 2026 (...)"."""
+        text = describe(period, self.zone)
+        bare = ("today", "yesterday", "the ", "this ", "last ", "since ", "so far")
+        if period.label.startswith(bare):
+            return text
+        if period.label.split(" ")[0] in WEEKDAY_NAMES or period.kind == "day":
+            return "on " + text
+        if period.label[:1].isdigit() and period.kind in {"days", "span"}:
+            return "from " + text
+        return "in " + text
 
     def money_text(self, value: float) -> str:
         return f"{self.home.currency_symbol}{value:,.2f}"
@@ -112,7 +123,7 @@ class Engine:
     def no_data(self, plan: Plan, scope: Scope, period: Period) -> Answer:
         return Answer(
             "declined",
-            f"There is no data for {scope.label} in {self.when(period)}, so I can't give a figure.",
+            f"There is no data for {scope.label} {self.when(period)}, so I can't give a figure.",
             period=period,
             plan=plan,
         )
@@ -178,7 +189,7 @@ class Engine:
             return self.no_data(plan, scope, period)
         verb = "produced" if scope.kind == "device" and self._category(scope) == "producer" else "used"
         subject = scope.label.capitalize() if scope.kind == "home" else scope.label
-        text = f"{subject} {verb} {kwh(value):,.2f} kWh in {self.when(period)}."
+        text = f"{subject} {verb} {kwh(value):,.2f} kWh {self.when(period)}."
         figure = {"label": f"Energy, {scope.label}", "value": kwh(value), "unit": "kWh"}
         if scope.kind == "device":
             figure["device"] = self.catalogue.by_id(scope.devices[0]).external_id
@@ -199,7 +210,7 @@ class Engine:
             return self.no_data(plan, scope, period)
         what = "The grid bill of the whole home" if scope.kind == "home" else f"{scope.label} cost"
         verb = " came to" if scope.kind == "home" else ""
-        text = f"{what}{verb} {self.money_text(cost)} ({energy_kwh:,.2f} kWh) in {self.when(period)}."
+        text = f"{what}{verb} {self.money_text(cost)} ({energy_kwh:,.2f} kWh) {self.when(period)}."
         if note:
             text += f" That is {note}."
         figures = [{"label": f"Cost, {scope.label}", "value": cost, "unit": self.home.currency}]
@@ -238,11 +249,11 @@ class Engine:
         apart = f" (apart from {plan.options['exclude_label']})" if exclude else ""
         if plan.options.get("top"):
             listed = "; ".join(f"{i + 1}. {name} {fmt(v)}" for i, (name, v) in enumerate(shown))
-            text = f"Top {len(shown)} {by}s{apart} in {self.when(period)}: {listed}."
+            text = f"Top {len(shown)} {by}s{apart} {self.when(period)}: {listed}."
         else:
             share = value / total * 100 if total else 0
             text = (
-                f"{leader} {'cost' if plan.measure == 'cost' else 'used'} the most{apart} in {self.when(period)}: "
+                f"{leader} {'cost' if plan.measure == 'cost' else 'used'} the most{apart} {self.when(period)}: "
                 f"{fmt(value)}, {share:.0f} % of the {len(groups)} {by}s measured."
             )
             if len(ranked) > 1:
@@ -289,12 +300,13 @@ class Engine:
         diff = round(a - b, 3)
         pct = f"{diff / b * 100:+.1f} %" if b else "no percentage (the second figure is zero)"
         if plan.scopes:
+            when = self.when(periods[0])
             text = (
-                f"In {self.when(periods[0])}: {label_a} {fmt(a)}, {label_b} {fmt(b)}; difference {fmt(diff)} ({pct})."
+                f"{when[:1].upper()}{when[1:]}: {label_a} {fmt(a)}, {label_b} {fmt(b)}; difference {fmt(diff)} ({pct})."
             )
         else:
             text = (
-                f"{plan.scope.label.capitalize()}: {fmt(a)} in {self.when(periods[0])} vs {fmt(b)} in "
+                f"{plan.scope.label.capitalize()}: {fmt(a)} {self.when(periods[0])} vs {fmt(b)} in "
                 f"{self.when(periods[1])}; difference {fmt(diff)} ({pct})."
             )
         figures = [
@@ -323,7 +335,7 @@ class Engine:
         step_text = f"{minutes}-minute" if minutes < 60 else "hourly" if minutes == 60 else "daily"
         at_local = top.at.astimezone(self.zone)
         text = (
-            f"The peak of {scope.label} in {self.when(period)} was {top.value:,.0f} W ({step_text} mean), "
+            f"The peak of {scope.label} {self.when(period)} was {top.value:,.0f} W ({step_text} mean), "
             f"at {at_local:%a %-d %b %H:%M} ({self.zone.key})."
         )
         figures = [
@@ -341,7 +353,7 @@ class Engine:
             return self.no_data(plan, scope, period)
         low = min(points, key=lambda p: (p.value, p.at.timestamp()))
         text = (
-            f"The base load of {scope.label} in {self.when(period)} was {low.value:,.0f} W: the lowest hourly mean, "
+            f"The base load of {scope.label} {self.when(period)} was {low.value:,.0f} W: the lowest hourly mean, "
             f"at {low.at.astimezone(self.zone):%a %-d %b %H:%M}. "
             f"That is {low.value * 24 / 1000:,.2f} kWh a day if it ran all day."
         )
@@ -361,7 +373,7 @@ class Engine:
         hours = (period.end - period.start).total_seconds() / 3600
         mean_w = value / hours
         text = (
-            f"{scope.label.capitalize()} drew {mean_w:,.0f} W on average in {self.when(period)} "
+            f"{scope.label.capitalize()} drew {mean_w:,.0f} W on average {self.when(period)} "
             f"({kwh(value):,.2f} kWh over {hours:,.1f} h)."
         )
         return Answer(
@@ -379,7 +391,7 @@ class Engine:
         days = (period.end - period.start).total_seconds() / 86400
         per_day = kwh(value) / days
         text = (
-            f"{scope.label.capitalize()} used {per_day:,.2f} kWh per day on average in {self.when(period)} "
+            f"{scope.label.capitalize()} used {per_day:,.2f} kWh per day on average {self.when(period)} "
             f"({kwh(value):,.2f} kWh over {days:,.2f} days)."
         )
         figures = [{"label": f"Average per day, {scope.label}", "value": round(per_day, 3), "unit": "kWh"}]
@@ -406,7 +418,7 @@ class Engine:
         pick = (min if lowest else max)(points, key=lambda p: p.value)
         label = f"{pick.at:%a %-d %b %Y}" if unit == "day" else f"{pick.at.astimezone(self.zone):%a %-d %b %H:00}"
         word = "lowest" if lowest else "highest"
-        text = f"The {word} {unit} for {scope.label} in {self.when(period)} was {label}: {kwh(pick.value):,.2f} kWh."
+        text = f"The {word} {unit} for {scope.label} {self.when(period)} was {label}: {kwh(pick.value):,.2f} kWh."
         at = pick.at.isoformat()
         figures = [{"label": f"{word} {unit}", "value": kwh(pick.value), "unit": "kWh", "at": at}]
         xs = [p.at.isoformat() if unit == "day" else local_iso(p.at, self.home) for p in points]
@@ -428,7 +440,7 @@ class Engine:
         pct = part / whole * 100
         text = (
             f"{scope.label} used {kwh(part):,.2f} kWh of the home's {kwh(whole):,.2f} kWh "
-            f"in {self.when(period)}: {pct:.1f} %."
+            f"{self.when(period)}: {pct:.1f} %."
         )
         figures = [
             {"label": f"Share, {scope.label}", "value": round(pct, 1), "unit": "%"},

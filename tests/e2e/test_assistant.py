@@ -22,12 +22,11 @@ def demo_site(tmp_path_factory):
     env = {**_env(var_dir), "DEMO_EMAIL": DEMO_EMAIL, "DEMO_PASSWORD": DEMO_PASSWORD}
     python = sys.executable
     subprocess.run([python, "manage.py", "migrate", "--no-input", "-v0"], cwd=ROOT, env=env, check=True, timeout=300)
-    subprocess.run(
-        [python, "manage.py", "seed_demo", "--days", "2"], cwd=ROOT, env=env, check=True, timeout=600, capture_output=True
-    )
+    seed = [python, "manage.py", "seed_demo", "--days", "2"]
+    subprocess.run(seed, cwd=ROOT, env=env, check=True, timeout=600, capture_output=True)
     server = _DaphneServer(var_dir, env, _free_port())
     server.start()
-    yield {"url": server.url, "db": var_dir / "energyhome.sqlite3", "var": var_dir}
+    yield {"url": server.url, "var": var_dir}
     server.stop()
 
 
