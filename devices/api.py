@@ -22,7 +22,7 @@ from analytics.selectors import device_tile, rooms_of
 from devices import services
 from devices.models import Device
 from devices.selectors import device_types, devices_for, get_device_for, keys_of
-from energyhome.api_pagination import PagePagination
+from energyhome.api_pagination import PAGE_PARAMETERS, PagePagination, paginated
 from energyhome.api_schema import errors
 from telemetry.selectors import latest_power
 
@@ -145,7 +145,11 @@ def _writable_device(request: Request, device_id: int) -> Device:
 class DeviceTypeListView(APIView):
     """Every device type (what a new device can be)."""
 
-    @extend_schema(summary="Device types", responses={200: DeviceTypeSerializer(many=True), **errors(400, 401)})
+    @extend_schema(
+        summary="Device types",
+        parameters=PAGE_PARAMETERS,
+        responses={200: paginated(DeviceTypeSerializer), **errors(400, 401)},
+    )
     def get(self, request: Request) -> Response:
         return _paginated(self, request, device_types().order_by("name", "id"), DeviceTypeSerializer)
 
@@ -155,8 +159,8 @@ class DeviceListView(APIView):
 
     @extend_schema(
         summary="My devices",
-        parameters=[HOME_PARAM],
-        responses={200: DeviceSerializer(many=True), **errors(400, 401, 404)},
+        parameters=[HOME_PARAM, *PAGE_PARAMETERS],
+        responses={200: paginated(DeviceSerializer), **errors(400, 401, 404)},
         examples=[DEVICE_EXAMPLE],
     )
     def get(self, request: Request) -> Response:
@@ -254,7 +258,11 @@ class DeviceStatusView(APIView):
 class DeviceKeyListView(APIView):
     """Keys of a device, newest first (revoked ones included; never the key itself)."""
 
-    @extend_schema(summary="Device keys", responses={200: DeviceKeySerializer(many=True), **errors(400, 401, 404)})
+    @extend_schema(
+        summary="Device keys",
+        parameters=PAGE_PARAMETERS,
+        responses={200: paginated(DeviceKeySerializer), **errors(400, 401, 404)},
+    )
     def get(self, request: Request, device_id: int) -> Response:
         device = get_device_for(request.user, device_id)
         return _paginated(self, request, keys_of(device), DeviceKeySerializer)
@@ -297,7 +305,8 @@ class RoomListView(APIView):
 
     @extend_schema(
         summary="Rooms of a home",
-        responses={200: RoomSerializer(many=True), **errors(400, 401, 404)},
+        parameters=PAGE_PARAMETERS,
+        responses={200: paginated(RoomSerializer), **errors(400, 401, 404)},
         examples=[OpenApiExample("Rooms", value={"name": "Kitchen"}, response_only=True)],
     )
     def get(self, request: Request, home_id: int) -> Response:

@@ -15,8 +15,9 @@ import binascii
 import json
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 
-from drf_spectacular.utils import OpenApiParameter
+from drf_spectacular.utils import OpenApiParameter, inline_serializer
 from rest_framework import serializers
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
@@ -90,7 +91,26 @@ def next_link(request: Request, cursor: TimeCursor | None) -> str | None:
     return replace_query_param(request.build_absolute_uri(), "cursor", cursor.encode())
 
 
+PAGE_PARAMETERS = [
+    OpenApiParameter("page", int, description="Page number, from 1."),
+    OpenApiParameter("page_size", int, description=f"Items per page, 1 to {MAX_PAGE_SIZE} (default 50)."),
+]
 CURSOR_PARAMETERS = [
     OpenApiParameter("cursor", str, description="Opaque position from the previous page's `next` link."),
     OpenApiParameter("page_size", int, description="Items per page."),
 ]
+
+
+@cache
+def paginated(serializer_class: type[serializers.Serializer]) -> serializers.Serializer:
+    """The OpenAPI shape of a PagePagination page of ``serializer_class`` (for ``extend_schema``)."""
+    name = serializer_class.__name__.removesuffix("Serializer")
+    return inline_serializer(
+        name=f"Paginated{name}List",
+        fields={
+            "count": serializers.IntegerField(),
+            "next": serializers.URLField(allow_null=True),
+            "previous": serializers.URLField(allow_null=True),
+            "results": serializer_class(many=True),
+        },
+    )
