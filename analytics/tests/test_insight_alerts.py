@@ -206,3 +206,55 @@ def test_a_viewer_gets_403_on_rules_and_acknowledging(readonly_client, member_cl
     assert member_client.post(ack).status_code == 302
     alert.refresh_from_db()
     assert alert.read_at is not None
+
+
+@pytest.mark.redis
+@pytest.mark.django_db(transaction=True)
+def test_alert_lifecycle_through_a_real_worker_and_redis(home, require_service):
+    """evaluate_alerts on a real worker opens the alert and queues its email (run by the worker
+    too); a second run opens nothing; the device coming back resolves it."""
+    require_service("redis")
+    import threading
+
+    from celery.contrib.testing.worker import start_worker
+    from celery.signals import task_postrun
+
+    from analytics.tasks import evaluate_alerts, send_alert_email
+    from energyhome.celery import app
+
+    device = make_device(home)
+    device.last_seen = timezone.now() - timedelta(hours=1)
+    device.save()
+    insight_services.create_alert_rule(home=home, kind="device_offline", device_id=device.pk, minutes="15")
+    done: dict[str, threading.Event] = {
+        evaluate_alerts.name: threading.Event(),
+        send_alert_email.name: threading.Event(),
+    }
+
+    def on_postrun(sender=None, **kwargs):
+        if sender is not None and sender.name in done:
+            done[sender.name].set()
+
+    def run_evaluation() -> None:
+        for event in done.values():
+            event.clear()
+        evaluate_alerts.delay()
+        assert done[evaluate_alerts.name].wait(timeout=30), "the worker did not evaluate within 30 s"
+
+    task_postrun.connect(on_postrun, weak=False)
+    eager = app.conf.task_always_eager
+    app.conf.task_always_eager = False
+    try:
+        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10, loglevel="WARNING"):
+            run_evaluation()
+            assert done[send_alert_email.name].wait(timeout=30), "the email task did not run within 30 s"
+            run_evaluation()  # idempotent: nothing new, no second email
+            device.last_seen = timezone.now()
+            device.save(update_fields=["last_seen"])
+            run_evaluation()
+    finally:
+        app.conf.task_always_eager = eager
+        task_postrun.disconnect(on_postrun)
+    alert = Alert.objects.get()
+    assert alert.status == "resolved" and alert.emailed_at is not None
+    assert len(mail.outbox) == 1 and "Heat pump is offline" in mail.outbox[0].subject
