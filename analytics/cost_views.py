@@ -44,12 +44,21 @@ costs_current = current_home_redirect("costs:home-costs", "The costs page of the
 @login_required
 @require_GET
 def costs_page(request: HttpRequest, home_id: int) -> HttpResponse:
+    """This month so far (or ``?month=YYYY-MM``, a past local month in full) by device, window and day."""
     home = get_home_for(request.user, home_id)
-    overview = costs.month_overview(home=home, now=timezone.now())
+    real_now = timezone.now()
+    this_month = real_now.astimezone(home.zone).date().replace(day=1)
+    month = _month(request.GET.get("month"), this_month)
+    month_start, month_end = costs.month_bounds(month, home)
+    # A past month is the month "so far" as seen from its last instant: the whole month.
+    overview = costs.month_overview(home=home, now=min(real_now, month_end - timedelta(microseconds=1)))
     start, now = overview.this_month.start, overview.this_month.end
     context = {
         "home": home,
         "overview": overview,
+        "is_current_month": month == this_month,
+        "previous_month": (month_start.astimezone(home.zone).date() - timedelta(days=1)).replace(day=1),
+        "next_month": month_end.astimezone(home.zone).date() if month < this_month else None,
         "by_device": costs.cost_by_device(home=home, start=start, end=now),
         "by_window": costs.cost_by_window(home=home, start=start, end=now),
         "balance": period_balance(home=home, start=start, end=now),
@@ -59,6 +68,15 @@ def costs_page(request: HttpRequest, home_id: int) -> HttpResponse:
         "has_flow": has_flow_devices(home),
     }
     return render(request, "costs/costs.html", context)
+
+
+def _month(raw: str | None, default: date) -> date:
+    """``YYYY-MM`` → its first day; anything else, or a future month, → ``default`` (the current month)."""
+    try:
+        month = date.fromisoformat(f"{raw}-01") if raw else default
+    except ValueError:
+        return default
+    return min(month, default)
 
 
 def _day(raw: str | None) -> date | None:

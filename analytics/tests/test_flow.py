@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from analytics.balance import period_balance
 from analytics.flow import energy_flow
@@ -167,3 +168,36 @@ def test_the_dashboard_loads_todays_cost_once_the_home_has_a_tariff(owner_client
     fragment = owner_client.get(url, {"period": "today", "link": "0"}).content.decode()
     assert "€0.50</strong> energy bill so far" in fragment  # today's standing charge, nothing imported yet
     assert "Costs by device" not in fragment
+
+
+# --- the costs page for a past month (the "done when": last month by device and window) ---
+
+
+def test_a_time_of_use_tariff_set_in_the_ui_prices_last_month_by_device_and_window(owner_client, home):
+    from analytics.tests.test_cost_pages import tou_post
+
+    local_now = timezone.now().astimezone(home.zone)
+    last_month = (local_now.date().replace(day=1) - timedelta(days=1)).replace(day=1)
+    post = tou_post(effective_from=(last_month - timedelta(days=40)).isoformat())
+    assert owner_client.post(reverse("costs:tariff-create", args=[home.pk]), post).status_code == 302
+    pump = make_device(home, name="Heat pump")
+    night = datetime.combine(last_month + timedelta(days=2), time(3), tzinfo=home.zone).astimezone(UTC)
+    day = datetime.combine(last_month + timedelta(days=2), time(12), tzinfo=home.zone).astimezone(UTC)
+    rollup(pump, night, 1000)  # Night 0.18
+    rollup(pump, day, 2000)  # Day 0.32 → 0.64
+    reprice_hours(home=home, start=night, end=day + H)
+
+    response = owner_client.get(reverse("costs:home-costs", args=[home.pk]), {"month": f"{last_month:%Y-%m}"})
+
+    assert response.status_code == 200
+    assert [(r.label, r.cost) for r in response.context["by_device"]] == [("Heat pump", Decimal("0.820000"))]
+    assert [(r.label, r.cost) for r in response.context["by_window"]] == [
+        ("Day", Decimal("0.640000")),
+        ("Night", Decimal("0.180000")),
+    ]
+    body = response.content.decode()
+    assert f"The bill for {last_month:%B %Y}" in body and "Projected month end" not in body
+    assert 'id="next-month"' in body
+    current = owner_client.get(reverse("costs:home-costs", args=[home.pk]), {"month": "2999-01"})
+    assert current.context["is_current_month"] and "Projected month end" in current.content.decode()
+    assert owner_client.get(reverse("costs:home-costs", args=[home.pk]), {"month": "garbage"}).status_code == 200
