@@ -9,7 +9,8 @@ series selector), prices from the home's tariffs (analytics.tariffs.prices_for_h
   hour's kWh × (its price − the cheapest price). 2 kW for one hour a day at 0.30 moved to 0.15
   saves 2 × 0.15 × 30 = 9.00 a 30-day month.
 * Cut standby: a consumer whose night-time standby (analytics.standby) is at least
-  STANDBY_MIN_W. Saving: that power all month at the mean import price.
+  STANDBY_MIN_W, unless drawing at night is its job (fridge, freezer, heat pump, ...). Saving:
+  that power all month at the mean import price.
 * More than usual: a consumer whose daily energy of the last 14 days is 25 % and 0.3 kWh a day
   above the 28 days before. Saving: the difference over a month at the mean import price.
 
@@ -35,6 +36,8 @@ MONTH_DAYS = 30
 MIN_SAVING = Decimal("0.50")
 STANDBY_MIN_W = 10.0
 SHIFTABLE_TYPES = frozenset({"washing-machine", "dishwasher", "dryer", "ev-charger", "water-heater"})
+# Devices whose night-time draw is their job, not standby: cutting it is not advice.
+ALWAYS_ON_TYPES = frozenset({"fridge", "freezer", "heat-pump", "air-conditioner", "water-heater", "grid-meter"})
 RECENT_DAYS = 14
 BEFORE_DAYS = 28
 MORE_MIN_SHARE = 0.25
@@ -109,6 +112,8 @@ def _shift_load(device: Device, series: HourlySeries, ctx: _Context) -> Advice |
 
 
 def _cut_standby(device: Device, series: HourlySeries, ctx: _Context) -> Advice | None:
+    if device.type.slug in ALWAYS_ON_TYPES:
+        return None
     standby_w = night_standby_w(series.slice(max(len(series) - WINDOW_DAYS * 24, 0), len(series)))
     if standby_w is None or standby_w < STANDBY_MIN_W:
         return None

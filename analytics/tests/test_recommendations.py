@@ -115,3 +115,15 @@ def test_dismissed_advice_stays_dismissed_and_snoozed_advice_comes_back(home):
     assert snoozed.status == Recommendation.Status.SNOOZED and snoozed.snoozed_until == NOW + timedelta(days=3)
     with pytest.raises(ValueError, match="days"):
         insight_services.snooze_recommendation(recommendation=advice, days=0)
+
+
+def test_a_fridge_running_all_night_is_not_told_to_cut_its_standby(home):
+    tou_tariff(home)
+    fridge = device(home, "fridge", "Fridge")
+    for offset in range(1, 29):
+        day = date(2024, 3, 1) - timedelta(days=offset)
+        for hour in range(24):
+            rollup(fridge, local_hour(home, day, hour), 40.0)
+    assert standby(home, now=NOW).devices[0].standby_w == pytest.approx(40.0)  # still base load
+    insight_services.evaluate_recommendations(home=home, now=NOW)
+    assert not Recommendation.objects.filter(home=home, kind="cut_standby").exists()
