@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -69,6 +70,7 @@ def exception_handler(exc, context):
     return response
 
 
+@csrf_exempt  # a 404 for every method, not a CSRF page for POST/PUT/PATCH/DELETE
 def not_found(request: HttpRequest, *args, **kwargs) -> JsonResponse:
     """404 in the API's format for a URL under /api/v1/ that matches no endpoint."""
     return JsonResponse(error_body("not_found", "No such endpoint."), status=404)

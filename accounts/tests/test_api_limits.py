@@ -95,6 +95,7 @@ def test_unknown_routes_and_methods_answer_in_the_error_format(make_user):
     client = client_for(make_user())
     assert_error(client.get("/api/v1/no-such-thing/"), 404, "not_found")
     assert_error(Client().get("/api/v1/homes/1/nope/"), 404, "not_found")
+    assert_error(Client().post("/api/v1/homes/-1/", "{}", content_type="application/json"), 404, "not_found")
     assert_error(client.delete("/api/v1/me/"), 405, "method_not_allowed")
 
 
