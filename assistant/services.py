@@ -18,8 +18,8 @@ from django.utils import timezone
 
 from accounts.models import WRITE_ROLES, Home, User
 from accounts.selectors import role_in
-from assistant.engine import answer_question
 from assistant.engine.answer import Answer
+from assistant.engine.core import answer_question
 from assistant.engine.intents import MAX_QUESTION_CHARS, Plan
 from assistant.models import Conversation, Message
 from devices.models import Device

@@ -1,49 +1,5 @@
 """The local assistant engine: question -> plan (intents.py) -> selector calls (answer.py) -> answer.
 
 Offline and deterministic: the same question, home data and ``now`` give the same answer.
+``core.answer_question`` is the entry point; periods, entities and intents need no database.
 """
-
-from __future__ import annotations
-
-import json
-from dataclasses import replace
-from datetime import datetime
-
-from accounts.models import Home
-from assistant.engine.answer import Answer, Engine
-from assistant.engine.entities import Catalogue
-from assistant.engine.intents import Plan, plan_question
-from devices.selectors import devices_for
-
-
-def catalogue_for(home: Home) -> Catalogue:
-    """The home's active devices, rooms and types as the engine matches names against them."""
-    return Catalogue.of(devices_for(home, include_inactive=False))
-
-
-def answer_question(question: str, *, home: Home, now: datetime, previous: Plan | None = None) -> Answer:
-    """Answer ``question`` about ``home`` as if asked at ``now`` (aware); ``previous`` is the
-    conversation's last plan, for follow-ups. Never raises for bad wording: it declines instead."""
-    catalogue = catalogue_for(home)
-    plan = plan_question(question, catalogue=catalogue, now=now, zone=home.zone, previous=previous)
-    if plan.kind == "clarify":
-        return Answer("clarify", plan.message, suggestions=list(plan.choices), plan=plan)
-    if plan.kind == "declined":
-        return Answer("declined", plan.message, plan=plan, suggestions=["what can you do?"])
-    if plan.intent == "command":
-        return _confirm_card(plan, catalogue, home)
-    return Engine(home, catalogue, now).run(plan)
-
-
-def _confirm_card(plan: Plan, catalogue: Catalogue, home: Home) -> Answer:
-    device = catalogue.by_id(plan.scope.devices[0])
-    command = replace(plan.command, description=plan.command.description.format(device=device.name))
-    plan = replace(plan, command=command)
-    when = "now" if command.at is None else f"at {command.at.astimezone(home.zone):%a %-d %b %H:%M} ({home.time_zone})"
-    text = (
-        f"Shall I {command.description} ({device.room or 'no room'}), {when}? "
-        f"This sends {command.command_type} {json.dumps(command.payload)} to device {device.external_id}."
-    )
-    return Answer(
-        "confirm", text, plan=plan, devices=[device.id], computed=["devices.services.send_command (after you confirm)"]
-    )

@@ -11,10 +11,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from rapidfuzz import fuzz
 
-from devices.models import Device
+if TYPE_CHECKING:
+    from devices.models import Device
 
 # Words people use for a device type (type slug -> phrases). "heater" fits two types on purpose:
 # with both in a home, "the heater" is ambiguous and the engine asks which one.
@@ -58,11 +60,13 @@ def fold(text: str) -> str:
 
 
 def _singular(word: str) -> str:
+    if word in STOP_WORDS:
+        return word
     if len(word) > 3 and word.endswith("ies"):
         return word[:-3] + "y"
     if len(word) > 3 and word.endswith(("ches", "shes", "xes")):
         return word[:-2]
-    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+    if len(word) > 2 and word.endswith("s") and not word.endswith(("ss", "us", "is", "as")):
         return word[:-1]
     return word
 

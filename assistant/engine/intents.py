@@ -31,8 +31,9 @@ RULES: list[tuple[str, re.Pattern]] = [
     (
         "out_of_scope",
         re.compile(
-            r"\bgas\b|\bwater\s+(?:usage|use|consumption|bill|meter)\b|\bhow much water\b|\bweather\b|\bpetrol\b"
-            r"|\bdiesel\b|\bstock\b|\bjoke\b|\brecipe\b|\bnews\b|\bfootball\b|\bignore (?:all |previous |the )"
+            r"\bgas\b|(?<!hot )\bwater\s+(?:usage|use|consumption|bill|meter)\b|\bhow much water\b"
+            r"|\bweather\b|\bpetrol\b|\bdiesel\b|\bstock\b|\bjoke\b|\brecipe\b|\bnews\b|\bfootball\b"
+            r"|\bignore (?:all |previous |the )"
         ),
     ),
     ("help", re.compile(r"^(?:hi|hello|hey|help|what can you do|what can i ask)\b")),
@@ -56,7 +57,8 @@ RULES: list[tuple[str, re.Pattern]] = [
         "extreme",
         re.compile(
             r"\b(?:which|what) (?:day|hour)\b|\b(?:highest|biggest|busiest|worst|heaviest|lowest|quietest|least|"
-            r"best|cheapest|most expensive|peak) (?:day|hour)\b|\b(?:day|hour) with the (?:most|least|highest|lowest)\b"
+            r"best|cheapest|most expensive|peak) (?:\w+ )?(?:day|hour)\b"
+            r"|\b(?:day|hour) with the (?:most|least|highest|lowest)\b"
         ),
     ),
     (
@@ -75,7 +77,13 @@ RULES: list[tuple[str, re.Pattern]] = [
     ),
     ("average_power", re.compile(r"\b(?:average|avg|mean) (?:power|load|draw|watts?|demand)\b")),
     ("share", re.compile(r"\bshare\b|\bpercent(?:age)?\b|%|\bwhat (?:part|fraction|proportion)\b|\bhow much of\b")),
-    ("compare", re.compile(r"\bcompare|\bcompared?\b|\bvs\b|\bversus\b|\bdifference\b|\b(?:more|less) than\b")),
+    (
+        "compare",
+        re.compile(
+            r"\bcompare|\bcompared?\b|\bvs\b|\bversus\b|\bdifference\b|\b(?:more|less) than\b|\bagainst\b"
+            r"|\bstack up\b|\brelative to\b"
+        ),
+    ),
     (
         "ranking",
         re.compile(
@@ -269,7 +277,7 @@ def plan_question(
         return _declined(
             f"This home has no device called “{unknown}”. Its devices are: {', '.join(catalogue.names())}.", intent
         )
-    clarify = _ambiguous(mentions, catalogue)
+    clarify = _ambiguous(mentions, catalogue, text)
     if clarify:
         return clarify
     scopes = [m.choices[0] for m in mentions]
@@ -300,7 +308,7 @@ def plan_question(
 
 
 def _follow_up(previous, text, periods, mentions, catalogue, *, now, zone, measure) -> Plan:
-    clarify = _ambiguous(mentions, catalogue)
+    clarify = _ambiguous(mentions, catalogue, text)
     if clarify:
         return clarify
     plan = replace(previous, kind="plan")
@@ -343,9 +351,18 @@ def _unknown_device(text: str, mentions: list[Mention]) -> str | None:
     return None
 
 
-def _ambiguous(mentions: list[Mention], catalogue: Catalogue) -> Plan | None:
+def _singular_type(mention: Mention, text: str) -> bool:
+    """ "the AC" (one of several air conditioners) rather than "the ACs" / "all air conditioners"."""
+    if mention.choices[0].kind != "type" or len(mention.choices) != 1:
+        return False
+    last = re.escape(mention.text.split()[-1])
+    plural = re.search(rf"\b{last}(?:s|es)\b|\ball\b|\bevery\b|\bboth\b", text)
+    return plural is None
+
+
+def _ambiguous(mentions: list[Mention], catalogue: Catalogue, text: str = "") -> Plan | None:
     for mention in mentions:
-        if mention.ambiguous:
+        if mention.ambiguous or (text and _singular_type(mention, text)):
             names = [s.label for s in device_choices(mention, catalogue)]
             return Plan(
                 kind="clarify",
@@ -413,7 +430,7 @@ def _command_plan(text: str, mentions: list[Mention], catalogue: Catalogue, *, n
         return Plan(
             kind="clarify",
             intent="clarify",
-            message=f"Several devices in {scope.label} can do that: {', '.join(names)}. Which one?",
+            message=f"Several devices can do that: {', '.join(names)}. Which one do you mean?",
             choices=tuple(names),
         )
     if not able:

@@ -62,6 +62,25 @@ NUMBER_WORDS = {
     "twenty": 20,
     "thirty": 30,
 }
+# Chat spellings people type ("kwh last wk", "yday"): replaced before any rule reads the text.
+ABBREVIATIONS = {
+    "wk": "week",
+    "wks": "weeks",
+    "yday": "yesterday",
+    "yest": "yesterday",
+    "yesterdy": "yesterday",
+    "ytd": "this year",
+    "mtd": "this month",
+    "tdy": "today",
+    "2day": "today",
+    "mth": "month",
+    "mths": "months",
+    "mo": "month",
+    "hrs": "hours",
+    "hr": "hour",
+    "avg": "average",
+    "b/w": "between",
+}
 PARTS_OF_DAY = {"morning": (6, 12), "afternoon": (12, 18), "evening": (18, 22), "night": (22, 30)}
 MAX_HOURS = 24 * 400
 
@@ -358,6 +377,12 @@ _PATTERNS: list[tuple[re.Pattern, object]] = [
         ),
         _h_time_range,
     ),
+    (
+        re.compile(
+            rf"\b(?:between|from)\s+(?P<t1>{_TIME})\s+(?:and|to|until|till|-)\s+(?P<t2>{_TIME})\s+(?P<day>{_DAYWORD})"
+        ),
+        _h_time_range,
+    ),
     (re.compile(rf"\b(?P<day>{_DAYWORD})\s+(?:in\s+the\s+)?(?P<part>morning|afternoon|evening|night)\b"), _h_day_part),
     (re.compile(r"\b(?:this morning|this afternoon|this evening|tonight|last night|overnight)\b"), _h_part_word),
     (
@@ -389,8 +414,10 @@ _PATTERNS: list[tuple[re.Pattern, object]] = [
 
 def normalise(text: str) -> str:
     """Lower case, dashes and punctuation simplified (what every engine module matches against)."""
-    text = text.lower().replace("–", " - ").replace("—", " - ")
+    text = text.lower().replace("–", " - ").replace("—", " - ").replace("’", "'")
     text = re.sub(r"[?!;\"“”]", " ", text)
+    for short, word in ABBREVIATIONS.items():
+        text = re.sub(rf"\b{short}\b", word, text)
     text = re.sub(r"(?<!\d)[.,](?!\d)", " ", text)
     return re.sub(r"\s+", " ", text).strip()
 
