@@ -40,6 +40,7 @@ K_BASE = 5.0
 POWER_FLOOR_W = 25.0
 POWER_FLOOR_SHARE = 0.05  # of the device's 95th percentile hour
 DAILY_FLOOR_SHARE = 0.10  # of the median day
+DAILY_FLOOR_WH = 250.0  # a quarter of a kWh: less is never "far above usual"
 BASE_FLOOR_W = 2.0
 BASE_FLOOR_SHARE = 0.05
 # "On" means at least this far above the device's base level (W).
@@ -201,7 +202,7 @@ def _daily_findings(
     result = []
     totals = [sum(t) for t in training]  # training days are complete
     median = statistics.median(totals)
-    deviation = max(MAD_SCALE * _mad(totals, median), DAILY_FLOOR_SHARE * median, 1.0)
+    deviation = max(MAD_SCALE * _mad(totals, median), DAILY_FLOOR_SHARE * median, DAILY_FLOOR_WH)
     total = sum(known)
     score = (total - median) / deviation
     # Far above usual and above every comparable day of the training weeks (a device used on some

@@ -267,6 +267,19 @@ class Anomaly(models.Model):
     def __str__(self) -> str:
         return f"{self.kind} {self.device_id} @ {self.start.isoformat()} ({self.score:.1f})"
 
+    def _text(self, value: float) -> str:
+        from analytics.selectors import format_energy, format_power
+
+        return format_energy(value) if self.unit == "Wh" else format_power(value)
+
+    @property
+    def observed_text(self) -> str:
+        return self._text(self.observed)
+
+    @property
+    def expected_high_text(self) -> str:
+        return self._text(self.expected_high)
+
 
 class Recommendation(models.Model):
     """Advice with its estimated monthly saving, from the home's own data and tariff.

@@ -84,7 +84,7 @@ def test_a_night_time_load_is_stored_once_as_an_anomaly_and_listed(owner_client,
     assert stored.start == datetime.combine(yesterday, time(2), tzinfo=home.zone).astimezone(UTC)
     assert Anomaly.objects.filter(device=heater, kind="usually_off").count() == 1
     body = owner_client.get(reverse("insights:home-insights", args=[home.pk])).content.decode()
-    assert "On when usually off" in body and "2500 W" in body
+    assert "On when usually off" in body and "2.50 kW" in body
     assert 'id="home-standby"' in body and "50 W" in body
 
 
