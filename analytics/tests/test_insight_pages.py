@@ -138,3 +138,14 @@ def test_the_nightly_task_runs_every_home(home, settings):
     assert nightly_insights.delay().get() >= 1
     assert Forecast.objects.filter(home=home, status=Forecast.Status.READY).count() == 8
     assert "insights-nightly" in settings.CELERY_BEAT_SCHEDULE
+
+
+def test_anomaly_times_are_shown_in_the_homes_time_zone(owner_client, home):
+    heater = make_device(home)
+    start = datetime(2024, 3, 5, 1, tzinfo=UTC)  # 02:00 in Berlin (winter time)
+    Anomaly.objects.create(
+        home=home, device=heater, kind="usually_off", start=start, end=start + timedelta(hours=2), unit="W",
+        observed=2500, expected=50, expected_low=0, expected_high=900, score=20,
+    )  # fmt: skip
+    body = owner_client.get(reverse("insights:home-insights", args=[home.pk])).content.decode()
+    assert "Tue Mar 5, 02:00–04:00" in body
