@@ -160,5 +160,16 @@ class Invitation(models.Model):
         return f"{self.email} to {self.home}"
 
     @property
+    def is_expired(self) -> bool:
+        """Open invitations expire after INVITATION_TTL_DAYS (14 by default)."""
+        from datetime import timedelta
+
+        from django.conf import settings
+        from django.utils import timezone
+
+        days = getattr(settings, "INVITATION_TTL_DAYS", 14)
+        return self.created_at is not None and timezone.now() - self.created_at > timedelta(days=days)
+
+    @property
     def is_open(self) -> bool:
-        return self.accepted_at is None
+        return self.accepted_at is None and not self.is_expired

@@ -14,12 +14,17 @@ from accounts.selectors import role_in
 
 
 @transaction.atomic
-def create_home(*, owner: User, name: str, address: str = "", time_zone: str, currency: str) -> Home:
-    """Create a home and make ``owner`` its owner. Validates every field (ValidationError)."""
+def create_home(
+    *, owner: User, name: str, address: str = "", time_zone: str, currency: str, role: str = Role.OWNER
+) -> Home:
+    """Create a home and make ``owner`` a member with ``role`` (the owner; a property manager
+    creating a tenant's home passes ``Role.MANAGER``). Validates every field (ValidationError)."""
+    if role not in {Role.OWNER, Role.MANAGER}:
+        raise ValidationError({"role": "The creator of a home is its owner or its manager."})
     home = Home(name=name.strip(), address=address.strip(), time_zone=time_zone, currency=currency)
     home.full_clean()
     home.save()
-    Membership.objects.create(user=owner, home=home, role=Role.OWNER)
+    Membership.objects.create(user=owner, home=home, role=role)
     return home
 
 
@@ -55,6 +60,9 @@ def invite_member(*, home: Home, by: User, email: str, role: str = Role.MEMBER) 
         raise ValidationError({"email": f"{email} is already a member of {home.name}."})
     with transaction.atomic():
         invitation = Invitation.objects.filter(home=home, email__iexact=email, accepted_at__isnull=True).first()
+        if invitation is not None and invitation.is_expired:
+            invitation.delete()  # a fresh link and a fresh expiry
+            invitation = None
         if invitation is None:
             invitation = Invitation(home=home, email=email)
         invitation.role = role
@@ -86,6 +94,8 @@ def accept_invitation(*, token: str, user: User) -> Membership:
         raise ValidationError("This invitation link is not valid.")
     if invitation.accepted_at is not None and invitation.accepted_by_id != user.pk:
         raise ValidationError("This invitation has already been used.")
+    if invitation.accepted_at is None and invitation.is_expired:
+        raise ValidationError("This invitation has expired; ask for a new one.")
     membership, created = Membership.objects.get_or_create(
         user=user, home=invitation.home, defaults={"role": invitation.role}
     )

@@ -15,6 +15,7 @@ from analytics.models import HourlyCost, PricePoint, Tariff, TimeOfUseWindow
 from analytics.services import _reprice_from_day_after_commit
 from analytics.tariffs import validate_windows
 from devices.admin import ManagedHomesMixin
+from energyhome.admin_scope import HomeScopedInline
 
 
 class WindowInlineFormSet(forms.BaseInlineFormSet):
@@ -33,7 +34,8 @@ class WindowInlineFormSet(forms.BaseInlineFormSet):
             raise ValidationError(exc.message_dict["windows"]) from exc
 
 
-class WindowInline(admin.TabularInline):
+class WindowInline(HomeScopedInline, admin.TabularInline):
+    home_lookup = "tariff__home"
     model = TimeOfUseWindow
     formset = WindowInlineFormSet
     extra = 0

@@ -1,9 +1,11 @@
 from django.contrib import admin
 
 from assistant.models import Conversation, Message
+from energyhome.admin_scope import HomeScopedAdmin, HomeScopedInline
 
 
-class MessageInline(admin.TabularInline):
+class MessageInline(HomeScopedInline, admin.TabularInline):
+    home_lookup = "conversation__home"
     model = Message
     extra = 0
     fields = ("role", "kind", "text", "intent", "period_start", "period_end", "command_state")
@@ -12,7 +14,8 @@ class MessageInline(admin.TabularInline):
 
 
 @admin.register(Conversation)
-class ConversationAdmin(admin.ModelAdmin):
+class ConversationAdmin(HomeScopedAdmin):
+    manager_permissions = frozenset({"view"})
     list_display = ("__str__", "user", "home", "updated_at")
     list_filter = ("home",)
     search_fields = ("title", "user__email")
@@ -21,7 +24,9 @@ class ConversationAdmin(admin.ModelAdmin):
 
 
 @admin.register(Message)
-class MessageAdmin(admin.ModelAdmin):
+class MessageAdmin(HomeScopedAdmin):
+    home_lookup = "conversation__home"
+    manager_permissions = frozenset({"view"})
     list_display = ("__str__", "kind", "intent", "command_state", "created_at")
     list_filter = ("kind", "intent", "command_state")
     search_fields = ("text",)

@@ -68,10 +68,12 @@ if not SECRET_KEY:
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "testserver"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", [])
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Invitations not accepted within this many days expire (single-use either way).
+INVITATION_TTL_DAYS = envint("INVITATION_TTL_DAYS", 14)
 
 INSTALLED_APPS = [
     "daphne",
-    "django.contrib.admin",
+    "energyhome.apps.EnergyHomeAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

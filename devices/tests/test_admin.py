@@ -68,4 +68,6 @@ def test_staff_manager_sees_only_devices_of_homes_they_manage(make_user, home, o
 
     assert mine.name in page
     assert theirs.name not in page
-    assert client.get(reverse("admin:devices_device_change", args=[theirs.pk])).status_code == 302
+    # Another home's device answers exactly like a missing one.
+    assert client.get(reverse("admin:devices_device_change", args=[theirs.pk])).status_code == 404
+    assert client.get(reverse("admin:devices_device_change", args=[999999])).status_code == 404
