@@ -62,7 +62,12 @@ def ask(request: HttpRequest, home_id: int) -> HttpResponse:
         return render(request, "assistant/_error.html", {"errors": _errors(exc)}, status=400)
     if not request.htmx:
         return redirect(f"{reverse('assistant:chat', args=[home.pk])}?c={result.conversation.pk}")
-    context = {"home": home, "messages": [result.question, result.message], "conversation": result.conversation}
+    context = {
+        "home": home,
+        "messages": [result.question, result.message],
+        "conversation": result.conversation,
+        "conversations": conversations_for(request.user, home)[:50],
+    }
     response = render(request, "assistant/_exchange.html", context)
     response["HX-Trigger"] = json.dumps({"assistant:answered": {"conversation": result.conversation.pk}})
     return response

@@ -541,12 +541,46 @@ class Engine:
                     {"label": f"Projected bill, {overview.month_label}", "value": value, "unit": self.home.currency}
                 ],
             )
-        return Answer(
-            "declined", "I have no energy forecast yet; I can project this month's bill (“what will this month cost?”)."
+        period, scope = plan.periods[0], plan.scope
+        if scope.kind not in {"home", "device"}:
+            return Answer(
+                "declined", "Forecasts exist for the whole home and for single devices, not for rooms or types."
+            )
+        result = readers.forecast_sum(
+            self.home, scope.devices[0] if scope.kind == "device" else None, period.start, period.end
         )
+        self.computed.append("analytics.models.Forecast (nightly insights job, 30-day daily forecast)")
+        if result is None or not result.days:
+            return Answer(
+                "declined",
+                f"There is no forecast for {scope.label} covering {describe(period, self.zone)} yet "
+                "(the insights job makes one nightly once there are 14 days of data).",
+                period=period,
+            )
+        accuracy = f", back-tested within {result.mape_pct:.0f} % per day" if result.mape_pct is not None else ""
+        text = (
+            f"The forecast for {scope.label} {self.when(period).replace('in ', 'for ', 1)}: about "
+            f"{kwh(result.energy_wh):,.1f} kWh (80 % band {kwh(result.low_wh):,.1f}–{kwh(result.high_wh):,.1f} kWh, "
+            f"{result.days} days, model {result.model}{accuracy})."
+        )
+        figures = [
+            {"label": f"Forecast, {scope.label}", "value": kwh(result.energy_wh), "unit": "kWh"},
+            {"label": "Forecast low (10 %)", "value": kwh(result.low_wh), "unit": "kWh"},
+            {"label": "Forecast high (90 %)", "value": kwh(result.high_wh), "unit": "kWh"},
+        ]
+        xs = [p[0].astimezone(self.zone).date().isoformat() for p in result.points]
+        chart = energy_bars_figure(xs, [("Forecast", [kwh(p[1]) for p in result.points])], x_title="Day", x_type="date")
+        return Answer("answer", text, period=period, figures=figures, chart=chart)
 
     def do_alerts(self, plan: Plan) -> Answer:
-        return Answer("declined", "EnergyHome has no alerts set up for this home yet, so there are none to show.")
+        alerts = readers.open_alerts(self.home)
+        self.computed.append("analytics.models.Alert (status open)")
+        if not alerts:
+            return Answer("answer", "There are no open alerts for this home.", figures=[])
+        listed = "; ".join(f"{a.title} (since {a.opened_at.astimezone(self.zone):%a %-d %b %H:%M})" for a in alerts[:5])
+        text = f"{len(alerts)} open alert{'s' if len(alerts) != 1 else ''}: {listed}."
+        figures = [{"label": "Open alerts", "value": len(alerts), "unit": "alerts"}]
+        return Answer("answer", text, figures=figures)
 
     def do_help(self, plan: Plan) -> Answer:
         names = ", ".join(self.catalogue.names()[:6]) or "no devices yet"

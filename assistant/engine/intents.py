@@ -15,7 +15,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from assistant.engine.entities import HOME, Catalogue, Mention, Scope, device_choices, find_mentions
-from assistant.engine.periods import Period, find_periods, normalise, previous_of, resolve_moment
+from assistant.engine.periods import Period, find_periods, future_period, normalise, previous_of, resolve_moment
 
 MAX_QUESTION_CHARS = 2000
 
@@ -42,7 +42,7 @@ RULES: list[tuple[str, re.Pattern]] = [
         "forecast",
         re.compile(
             r"\bforecast|\bpredict|\bprojec(?:ted|tion)\b|\bwill (?:i|we|it)\b|\bend of (?:the )?month\b"
-            r"|\bwhat will\b|\bgoing to cost\b"
+            r"|\bwhat will\b|\bgoing to cost\b|\bnext (?:week|month|\d+ days|few days)\b|\btomorrow\b|\bexpected\b"
         ),
     ),
     ("why", re.compile(r"^(?:and\s+)?why\b|\bexplain\b|\bhow (?:was|is) (?:this|that) computed\b")),
@@ -253,6 +253,15 @@ def plan_question(
         )
     if intent in {"help", "alerts"}:
         return Plan(kind="plan", intent=intent)
+    if intent == "forecast":
+        clarify = _ambiguous(mentions, catalogue, text)
+        if clarify:
+            return clarify
+        scope = mentions[0].choices[0] if mentions else HOME
+        if measure == "cost":
+            return Plan(kind="plan", intent="forecast", measure="cost", scope=scope, periods=tuple(periods[:1]))
+        ahead = future_period(text, now=now, zone=zone)
+        return Plan(kind="plan", intent="forecast", scope=scope, periods=(ahead,), options={"future": True})
 
     follow_up = previous is not None and (
         intent in {None, "why"} or FOLLOW_UP.search(text) or (RELATIVE.search(text) and intent == "energy")

@@ -533,3 +533,31 @@ def resolve_moment(text: str, *, now: datetime, zone: ZoneInfo) -> tuple[datetim
             raise ValueError(f"{m.group(0)} has already passed")
         moment = cal.at(day + timedelta(days=1), hour, minute)
     return moment, m.group(0)
+
+
+def future_period(text: str, *, now: datetime, zone: ZoneInfo) -> Period:
+    """The future span a forecast question is about: "tomorrow", "next week" (Monday to Sunday),
+    "the next N days" (whole local days from tomorrow), "next month", "the rest of the month";
+    anything else means the next 7 days from tomorrow."""
+    cal = Calendar(zone, now)
+    tomorrow = cal.today + timedelta(days=1)
+
+    def span(first: date, last: date, label: str, kind: str) -> Period:
+        return Period(
+            cal.at(first), cal.at(last + timedelta(days=1)), label, kind, full_end=cal.at(last + timedelta(days=1))
+        )
+
+    if re.search(r"\btomorrow\b", text):
+        return span(tomorrow, tomorrow, "tomorrow", "day")
+    if re.search(r"\bnext week\b", text):
+        monday = cal.today + timedelta(days=7 - cal.today.weekday())
+        return span(monday, monday + timedelta(days=6), "next week", "week")
+    if re.search(r"\bnext month\b", text):
+        first = add_months(cal.today, 1)
+        return span(first, add_months(first, 1) - timedelta(days=1), f"next month ({first:%B %Y})", "month")
+    if re.search(r"\b(?:rest|end) of (?:the |this )?month\b", text):
+        last = add_months(cal.today, 1) - timedelta(days=1)
+        return span(tomorrow, last, "the rest of the month", "days")
+    m = re.search(rf"\bnext\s+(?P<n>{_NUM})\s+days?\b", text)
+    count = min(_number(m.group("n")), 30) if m else 7
+    return span(tomorrow, tomorrow + timedelta(days=count - 1), f"the next {count} days", "days")

@@ -95,3 +95,52 @@ def series_step(start: datetime, end: datetime) -> timedelta:
     if span <= timedelta(days=90):
         return HOUR
     return timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class ForecastSum:
+    """Forecast energy (Wh) of the daily steps that start in a period, with the 80 % band and
+    how many days it covers; ``model`` and ``mape_pct`` say what made it and how well it back-tested."""
+
+    energy_wh: float
+    low_wh: float
+    high_wh: float
+    days: int
+    model: str
+    mape_pct: float | None
+    points: list[tuple[datetime, float]]
+
+
+def forecast_sum(home: Home, device_id: int | None, start: datetime, end: datetime) -> ForecastSum | None:
+    """The stored 30-day daily forecast (analytics.Forecast, written nightly by the insights job) of
+    the home or one device, summed over ``[start, end)``; None without a ready forecast."""
+    from analytics.models import Forecast
+
+    row = (
+        Forecast.objects.filter(home=home, granularity="day", horizon_days=30, status="ready")
+        .filter(**({"device_id": device_id} if device_id else {"device__isnull": True}))
+        .first()
+    )
+    if row is None:
+        return None
+    picked = []
+    for start_iso, energy_wh, low_wh, high_wh in row.points:
+        moment = datetime.fromisoformat(start_iso.replace("Z", "+00:00"))
+        if start <= moment < end:
+            picked.append((moment, energy_wh, low_wh, high_wh))
+    return ForecastSum(
+        energy_wh=sum(p[1] for p in picked),
+        low_wh=sum(p[2] for p in picked),
+        high_wh=sum(p[3] for p in picked),
+        days=len(picked),
+        model=row.model,
+        mape_pct=row.mape_pct,
+        points=[(p[0], p[1]) for p in picked],
+    )
+
+
+def open_alerts(home: Home) -> list:
+    """The home's open alerts (analytics.Alert), newest first."""
+    from analytics.models import Alert
+
+    return list(Alert.objects.filter(home=home, status="open").order_by("-opened_at", "-pk")[:20])

@@ -194,3 +194,38 @@ def test_unknown_device_lists_what_exists(seeded):
     result = ask(user=home.memberships.get().user, home=home, question="what did the AC use yesterday?", as_of=NOW)
     assert result.answer.kind == "declined"
     assert "Heat pump" in result.answer.text and "Wallbox" in result.answer.text
+
+
+def test_energy_forecast_sums_the_stored_forecast_of_the_insights_job(seeded):
+    from analytics.insight_services import recompute_forecasts
+    from analytics.models import Forecast
+
+    home, _ = seeded
+    user = home.memberships.get().user
+    recompute_forecasts(home=home, now=NOW)
+    row = Forecast.objects.get(home=home, device__isnull=True, granularity="day", horizon_days=30)
+    start, end = local(2026, 11, 5), local(2026, 11, 12)  # the next 7 days from tomorrow
+    expected = sum(wh for iso, wh, _lo, _hi in row.points if start <= datetime.fromisoformat(iso) < end)
+    result = ask(user=user, home=home, question="how much will we use in the next 7 days?", as_of=NOW)
+    assert result.answer.kind == "answer", result.answer.text
+    assert figure(result, "forecast,")["value"] == pytest.approx(kwh(expected), abs=0.001)
+    assert (result.answer.period.start, result.answer.period.end) == (start, end)
+    tomorrow = ask(user=user, home=home, question="forecast for tomorrow", as_of=NOW)
+    expected_tomorrow = sum(
+        wh for iso, wh, _lo, _hi in row.points if local(2026, 11, 5) <= datetime.fromisoformat(iso) < local(2026, 11, 6)
+    )
+    assert figure(tomorrow, "forecast,")["value"] == pytest.approx(kwh(expected_tomorrow), abs=0.001)
+
+
+def test_open_alerts_are_listed_and_none_is_said_plainly(seeded):
+    from analytics.insight_services import create_alert_rule, evaluate_alerts
+
+    home, d = seeded
+    user = home.memberships.get().user
+    assert ask(user=user, home=home, question="any open alerts?", as_of=NOW).answer.text == (
+        "There are no open alerts for this home."
+    )
+    create_alert_rule(home=home, kind="device_offline", device_id=d["t-fridge"].pk, minutes=30, email=False)
+    evaluate_alerts(home=home)  # real now: the seeded fridge has been silent since 4 November
+    result = ask(user=user, home=home, question="any open alerts?", as_of=NOW)
+    assert "1 open alert" in result.answer.text and "Fridge is offline" in result.answer.text

@@ -133,6 +133,10 @@ PARAPHRASES = [
         "this time last year (4 November 2025)",
     ),
     ("electricity bill so far this month", "energy", "cost", "the whole home", "this month (November 2026)"),
+    ("how much will we use next week", "forecast", "energy", "the whole home", "next week"),
+    ("expected usage of the heat pump tomorrow", "forecast", "energy", "Heat pump", "tomorrow"),
+    ("forecast for the next 3 days", "forecast", "energy", "the whole home", "the next 3 days"),
+    ("any alerts?", "alerts", "energy", "the whole home", None),
 ]
 
 
