@@ -128,6 +128,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.homes",
+                "analytics.insight_views.alerts_badge",
             ],
         },
     },
@@ -432,3 +433,9 @@ TIMESCALE_COMPRESS_AFTER_DAYS = envint("TIMESCALE_COMPRESS_AFTER_DAYS", 7)
 TIMESCALE_RETENTION_DAYS = envint("TIMESCALE_RETENTION_DAYS", 400)
 DEMO_EMAIL = os.environ.get("DEMO_EMAIL", "demo@energyhome.local")
 DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "energy-demo-2026")
+# Assistant: questions per user per minute; optional OpenAI-compatible LLM (off when the URL is empty).
+ASSISTANT_RATE_PER_MINUTE = envint("ASSISTANT_RATE_PER_MINUTE", 30)
+ASSISTANT_LLM_URL = os.environ.get("ASSISTANT_LLM_URL", "")
+ASSISTANT_LLM_MODEL = os.environ.get("ASSISTANT_LLM_MODEL", "")
+ASSISTANT_LLM_KEY = os.environ.get("ASSISTANT_LLM_KEY", "")
+ASSISTANT_LLM_TIMEOUT_S = envint("ASSISTANT_LLM_TIMEOUT_S", 8)
