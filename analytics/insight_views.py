@@ -211,3 +211,13 @@ def alert_acknowledge(request: HttpRequest, home_id: int, alert_id: int) -> Http
         raise Http404("No such alert")
     insight_services.acknowledge_alert(alert=alert)
     return redirect("insights:home-alerts", home_id=home.pk)
+
+
+def alerts_badge(request: HttpRequest) -> dict:
+    """Template context: ``unread_alerts``, the open alerts of the current home nobody has read yet
+    (the header's count). Membership is the current home's, which accounts.context_processors checked."""
+    user, home = getattr(request, "user", None), getattr(request, "home", None)
+    if user is None or not user.is_authenticated or not home:
+        return {}
+    unread = Alert.objects.filter(home_id=home.pk, status=Alert.Status.OPEN, read_at__isnull=True).count()
+    return {"unread_alerts": unread}

@@ -258,3 +258,15 @@ def test_alert_lifecycle_through_a_real_worker_and_redis(home, require_service):
     alert = Alert.objects.get()
     assert alert.status == "resolved" and alert.emailed_at is not None
     assert len(mail.outbox) == 1 and "Heat pump is offline" in mail.outbox[0].subject
+
+
+def test_the_header_counts_unread_open_alerts_of_the_current_home(owner_client, home):
+    rule = insight_services.create_alert_rule(home=home, kind="monthly_budget", threshold="10")
+    for cause in ("a", "b"):
+        Alert.objects.create(home=home, rule=rule, cause=cause, title="t", message="m", opened_at=timezone.now())
+    body = owner_client.get(reverse("insights:home-insights", args=[home.pk])).content.decode()
+    assert '<span class="badge" id="alerts-unread" aria-label="2 unread">2</span>' in body
+    alert = Alert.objects.first()
+    owner_client.post(reverse("insights:alert-acknowledge", args=[home.pk, alert.pk]))
+    body = owner_client.get(reverse("insights:home-insights", args=[home.pk])).content.decode()
+    assert 'aria-label="1 unread"' in body
