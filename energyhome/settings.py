@@ -129,7 +129,6 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.homes",
                 "analytics.insight_views.alerts_badge",
-                "analytics.insight_views.alerts_badge",
             ],
         },
     },
