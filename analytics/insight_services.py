@@ -12,9 +12,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import models, transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Home
@@ -450,7 +452,10 @@ def send_alert_email(*, alert: Alert) -> bool:
         return False
     send_mail(
         subject=f"[EnergyHome] {alert.home.name}: {alert.title}",
-        message=f"{alert.message}\n\nOpened {alert.opened_at.astimezone(alert.home.zone):%Y-%m-%d %H:%M %Z}.",
+        message=(
+            f"{alert.message}\n\nOpened {alert.opened_at.astimezone(alert.home.zone):%Y-%m-%d %H:%M %Z}.\n"
+            f"{settings.SITE_URL}{reverse('insights:home-alerts', args=[alert.home_id])}"
+        ),
         from_email=None,
         recipient_list=recipients,
     )

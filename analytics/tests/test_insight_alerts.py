@@ -78,6 +78,7 @@ def test_power_above_opens_one_alert_and_one_email_then_resolves_when_it_drops(
     assert len(mail.outbox) == 1
     assert mail.outbox[0].to == ["owner@example.com"]
     assert "above 2000 W" in mail.outbox[0].subject
+    assert f"/homes/{home.pk}/alerts/" in mail.outbox[0].body
     alert.refresh_from_db()
     assert alert.emailed_at is not None and alert.email_attempts == 1
 
