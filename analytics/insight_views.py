@@ -26,7 +26,9 @@ from analytics.charts import BASE_LAYOUT, as_json_data
 from analytics.forecasts import MODEL_LABELS, forecast_cost, hourly_energy_series, local_midnight_before
 from analytics.models import Alert, AlertRule, Anomaly, Forecast, Recommendation
 from analytics.recommendations import visible_recommendations
+from analytics.selectors import CONSUMER
 from analytics.standby import standby
+from devices.models import Device
 from energyhome.forms import apply_validation_errors
 from energyhome.navigation import current_home_redirect
 
@@ -36,10 +38,10 @@ insights_current = current_home_redirect("insights:home-insights", "The Insights
 alerts_current = current_home_redirect("insights:home-alerts", "The Alerts page of the current home.")
 
 
-def _daily_history(home: Home, now: datetime) -> list[tuple[str, float | None]]:
-    """(local date, kWh) of the home's consumption for the HISTORY_DAYS days before today."""
+def _daily_history(home: Home, device: Device | None, now: datetime) -> list[tuple[str, float | None]]:
+    """(local date, kWh) of the home's consumption (or ``device``'s) for the HISTORY_DAYS days before today."""
     end = local_midnight_before(now, home.zone)
-    series = hourly_energy_series(home, start=end - timedelta(days=HISTORY_DAYS), end=end)
+    series = hourly_energy_series(home, device=device, start=end - timedelta(days=HISTORY_DAYS), end=end)
     days: dict[str, float] = {}
     for index, value in enumerate(series.values):
         key = series.local(index).date().isoformat()
@@ -81,25 +83,33 @@ def _recommendation_context(request: HttpRequest, home: Home, now: datetime) -> 
     }
 
 
+def _forecast_context(home: Home, device: Device | None, now: datetime) -> dict:
+    """The stored 30-day forecast of ``device`` (None: the home) with its chart, total and cost."""
+    rows = {f.granularity: f for f in Forecast.objects.filter(home=home, device=device, horizon_days=30)}
+    forecast, hourly = rows.get("day"), rows.get("hour")
+    ready = forecast is not None and forecast.status == Forecast.Status.READY
+    return {
+        "forecast": forecast,
+        "model_label": MODEL_LABELS.get(forecast.model, forecast.model) if forecast else "",
+        "figure": forecast_figure(_daily_history(home, device, now), forecast, home.zone) if ready else None,
+        "forecast_kwh": sum(p[1] for p in forecast.points) / 1000 if ready else None,
+        "forecast_cost": forecast_cost(home, hourly.points) if ready and hourly else None,
+    }
+
+
 @login_required
 @require_GET
 def insights_page(request: HttpRequest, home_id: int) -> HttpResponse:
+    """?device=<id> shows that device's forecast (an unknown id: the whole home's)."""
     home = get_home_for(request.user, home_id)
     now = timezone.now()
-    forecast = Forecast.objects.filter(home=home, device__isnull=True, granularity="day", horizon_days=30).first()
-    figure = None
-    if forecast and forecast.status == Forecast.Status.READY:
-        figure = forecast_figure(_daily_history(home, now), forecast, home.zone)
-    month_kwh = sum(p[1] for p in forecast.points) / 1000 if figure else None
-    hourly = Forecast.objects.filter(home=home, device__isnull=True, granularity="hour", horizon_days=30).first()
-    cost = forecast_cost(home, hourly.points) if figure and hourly else None
+    devices = list(home.devices.filter(is_active=True, type__category=CONSUMER).order_by("name"))
+    device = next((d for d in devices if str(d.pk) == request.GET.get("device")), None)
     context = {
         **_recommendation_context(request, home, now),
-        "forecast": forecast,
-        "model_label": MODEL_LABELS.get(forecast.model, forecast.model) if forecast else "",
-        "forecast_kwh": month_kwh,
-        "forecast_cost": cost,
-        "figure": figure,
+        **_forecast_context(home, device, now),
+        "devices": devices,
+        "device": device,
         "anomalies": Anomaly.objects.filter(home=home).select_related("device")[:20],
         "standby": standby(home, now=now),
     }

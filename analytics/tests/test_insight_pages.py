@@ -58,6 +58,11 @@ def test_three_weeks_of_data_give_stored_forecasts_shown_after_the_history(owner
     assert 'id="forecast-chart-data"' in body and '"dash":"dash"' in body.replace(" ", "")
     assert "126.0 kWh" in body  # 30 x 4.2
     assert '<strong id="forecast-cost">37.80 EUR</strong>' in body  # 126 kWh at 0.30
+    # The device's own forecast: the same here (it is the only device); a foreign id is the home's.
+    device_page = owner_client.get(reverse("insights:home-insights", args=[home.pk]), {"device": heater.pk})
+    assert "Next 30 days: Heat pump" in device_page.content.decode()
+    other = owner_client.get(reverse("insights:home-insights", args=[home.pk]), {"device": "999999"})
+    assert other.status_code == 200 and "Next 30 days</h2>" in other.content.decode().replace("\n", "")
 
 
 def test_a_short_history_says_not_enough_data_yet(owner_client, home):
