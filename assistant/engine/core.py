@@ -7,6 +7,7 @@ from dataclasses import replace
 from datetime import datetime
 
 from accounts.models import Home
+from assistant import llm
 from assistant.engine.answer import Answer, Engine
 from assistant.engine.entities import Catalogue
 from assistant.engine.intents import Plan, plan_question
@@ -23,6 +24,20 @@ def answer_question(question: str, *, home: Home, now: datetime, previous: Plan 
     conversation's last plan, for follow-ups. Never raises for bad wording: it declines instead."""
     catalogue = catalogue_for(home)
     plan = plan_question(question, catalogue=catalogue, now=now, zone=home.zone, previous=previous)
+    restated = None
+    if plan.kind == "declined" and plan.intent == "unknown" and llm.enabled():
+        # Only what the local engine did not understand goes to the model, and only as a restatement.
+        restated = llm.restate(question, device_names=catalogue.names(), rooms=catalogue.rooms())
+        if restated:
+            again = plan_question(restated, catalogue=catalogue, now=now, zone=home.zone, previous=previous)
+            plan = again if again.kind != "declined" or again.intent != "unknown" else plan
+    answer = _answer(plan, catalogue, home, now)
+    if restated:
+        answer.computed = [f"LLM restated the question as “{restated}”", *answer.computed]
+    return answer
+
+
+def _answer(plan: Plan, catalogue: Catalogue, home: Home, now: datetime) -> Answer:
     if plan.kind == "clarify":
         return Answer("clarify", plan.message, suggestions=list(plan.choices), plan=plan)
     if plan.kind == "declined":

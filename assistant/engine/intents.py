@@ -276,7 +276,8 @@ def plan_question(
         if not mentions and not periods:
             return _declined(
                 "I didn't understand that. I answer questions about this home's electricity use, costs, "
-                "power and devices, for example “which device used most yesterday?”"
+                "power and devices, for example “which device used most yesterday?”",
+                "unknown",
             )
         intent = "energy"
 
