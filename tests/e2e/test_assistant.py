@@ -73,3 +73,24 @@ def test_ask_a_question_see_figure_and_chart_then_confirm_a_command(demo_site, p
             "JOIN devices_device d ON d.id = c.device_id"
         ).fetchall()
     assert rows == [("set_power", '{"on": false}', "assistant", "demo-ev-charger")]
+
+
+def test_the_chat_is_usable_on_a_phone(demo_site, browser):
+    from tests.e2e.conftest import SCREENSHOTS
+
+    context = browser.new_context(viewport={"width": 390, "height": 844}, color_scheme="dark")
+    phone = context.new_page()
+    try:
+        phone.goto(f"{demo_site['url']}/accounts/login/")
+        phone.fill("input[name=login]", DEMO_EMAIL)
+        phone.fill("input[name=password]", DEMO_PASSWORD)
+        phone.click("form.form button[type=submit]")
+        phone.wait_for_url(f"{demo_site['url']}/")
+        phone.goto(f"{demo_site['url']}/assistant/")
+        phone.click("#assistant-empty button[data-question]")  # a suggestion asks its question
+        phone.locator(".bubble-assistant").last.wait_for()
+        phone.wait_for_selector(".assistant-chart .main-svg")
+        assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+        phone.screenshot(path=str(SCREENSHOTS / "assistant-04-phone.png"), full_page=True)
+    finally:
+        context.close()
