@@ -73,6 +73,9 @@ class AssignTariffForm(forms.Form):
     def __init__(self, *args, tariffs, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["tariff"].queryset = tariffs
+        self.fields["tariff"].label_from_instance = lambda t: (
+            f"{t.name} ({t.home.name}, from {t.effective_from:%d %b %Y})"
+        )
 
 
 @admin.register(Home)

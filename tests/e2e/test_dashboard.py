@@ -87,7 +87,7 @@ def site(tmp_path_factory):
     port = _free_port()
     server = _DaphneServer(var_dir, env, port)
     server.start()
-    yield {"url": server.url, "restart": server.restart, "stop": server.stop, "start": server.start, **info}
+    yield {"url": server.url, "restart": server.restart, "stop": server.stop, "start": server.start, "env": env, **info}
     server.stop()
 
 
@@ -131,6 +131,15 @@ class _DaphneServer:
     def restart(self) -> None:
         self.stop()
         self.start()
+
+
+def run_in_site(site, code: str) -> str:
+    """Run ``code`` in ``manage.py shell`` against the site's database; returns what it printed."""
+    done = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", code], cwd=ROOT, env=site["env"], check=True, timeout=300,
+        capture_output=True,
+    )  # fmt: skip
+    return done.stdout.decode()
 
 
 def log_in(page, site) -> None:
