@@ -342,3 +342,34 @@ def test_scope_helper_leaves_superusers_unscoped(portfolio, make_user):
     request = RequestFactory().get("/")
     request.user = root
     assert scope_queryset(Home.objects.all(), request, "").count() == Home.objects.count()
+
+
+def test_a_manager_signs_in_to_the_admin_without_the_staff_flag(portfolio):
+    manager, _homes, _client = portfolio
+    manager.set_password("pm-password-42")
+    manager.save()
+    client = Client()
+    response = client.post(reverse("admin:login"), {"username": manager.email, "password": "pm-password-42"})
+    assert response.status_code == 302
+    assert client.get(reverse("admin:index")).status_code == 200
+
+
+def test_a_plain_member_cannot_sign_in_to_the_admin(make_user, home):
+    member = make_user("plain@example.com", password="plain-password-42")
+    Membership.objects.create(user=member, home=home, role=Role.MEMBER)
+    client = Client()
+    response = client.post(reverse("admin:login"), {"username": member.email, "password": "plain-password-42"})
+    assert response.status_code == 200 and "Please enter the correct" in response.content.decode()
+    assert client.get(reverse("admin:index")).status_code == 302  # to the login page
+
+
+def test_failed_admin_logins_are_rate_limited(portfolio):
+    manager, _homes, _client = portfolio
+    manager.set_password("pm-password-42")
+    manager.save()
+    client = Client()
+    for _ in range(10):
+        client.post(reverse("admin:login"), {"username": manager.email, "password": "wrong"})
+    blocked = client.post(reverse("admin:login"), {"username": manager.email, "password": "pm-password-42"})
+    assert blocked.status_code == 200
+    assert "Too many failed sign-in attempts" in blocked.content.decode()
