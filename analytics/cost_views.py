@@ -108,7 +108,9 @@ def energy_flow_page(request: HttpRequest, home_id: int) -> HttpResponse:
                 xs = [local_iso(s.start, home) for s in flow.steps]
             else:
                 xs = [s.start.astimezone(home.zone).date().isoformat() for s in flow.steps]
-            context["sufficiency"] = self_sufficiency_figure(xs, [s.self_sufficiency_pct for s in flow.steps])
+            x_type = "date" if flow.step == "hour" else "category"
+            values = [s.self_sufficiency_pct for s in flow.steps]
+            context["sufficiency"] = self_sufficiency_figure(xs, values, x_type=x_type)
     return render(request, "costs/flow.html", context)
 
 
