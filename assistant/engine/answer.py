@@ -14,7 +14,7 @@ from decimal import Decimal
 
 from accounts.models import Home
 from analytics.charts import energy_bars_figure, power_lines_figure
-from analytics.costs import month_overview
+from analytics.costs import daily_costs, month_overview
 from analytics.selectors import Period as DayPeriod
 from analytics.selectors import device_tile, energy_history, home_shape, latest_power, local_iso, power_now
 from assistant.engine import readers
@@ -289,7 +289,7 @@ class Engine:
                     second,
                     end=min(second.end, second.start + (first.end - first.start)),
                     label=second.label + " to the same point",
-                    to_date=True,
+                    to_date=False,
                 )
             items = [(p.label, *self._measure(plan, plan.scope, p)) for p in (first, second)]
             periods = (first, second)
@@ -306,7 +306,7 @@ class Engine:
             )
         else:
             text = (
-                f"{plan.scope.label.capitalize()}: {fmt(a)} {self.when(periods[0])} vs {fmt(b)} in "
+                f"{plan.scope.label.capitalize()}: {fmt(a)} {self.when(periods[0])} vs {fmt(b)} "
                 f"{self.when(periods[1])}; difference {fmt(diff)} ({pct})."
             )
         figures = [
@@ -400,6 +400,17 @@ class Engine:
     def do_extreme(self, plan: Plan) -> Answer:
         period, scope = plan.periods[0], plan.scope
         unit, lowest = plan.options.get("unit", "day"), plan.options.get("lowest", False)
+        if plan.measure == "cost":
+            return (
+                self._extreme_cost_day(plan)
+                if unit == "day" and scope.kind == "home"
+                else Answer(
+                    "declined",
+                    "I can find the cheapest or dearest day of the whole home's bill, not hours or single "
+                    "devices by cost; ask by energy instead (“the lowest hour yesterday”).",
+                    period=period,
+                )
+            )
         if scope.kind == "home":
             reader = readers.home_hourly_wh if unit == "hour" else readers.home_daily_wh
             points = reader(self.home, period.start, period.end)
@@ -425,6 +436,31 @@ class Engine:
         chart = energy_bars_figure(
             xs, [(scope.label, [kwh(p.value) for p in points])], x_title=unit.capitalize(), x_type="date"
         )
+        return Answer("answer", text, period=period, figures=figures, chart=chart)
+
+    def _extreme_cost_day(self, plan: Plan) -> Answer:
+        period, lowest = plan.periods[0], plan.options.get("lowest", False)
+        if not self.home.tariffs.exists():
+            return Answer("declined", "This home has no tariff yet, so I can't put a price on its days.", period=period)
+        days = daily_costs(home=self.home, start=period.start, end=period.end)
+        self.computed.append("analytics.costs.daily_costs()")
+        if not days:
+            return self.no_data(plan, HOME, period)
+        totals = {
+            day: money(sum((v for k, v in parts.items() if k != "export"), Decimal(0)) - parts.get("export", 0))
+            for day, parts in days.items()
+        }
+        day, value = (min if lowest else max)(totals.items(), key=lambda kv: (kv[1], kv[0]))
+        word = "cheapest" if lowest else "most expensive"
+        text = (
+            f"The {word} day {self.when(period)} was {day:%a %-d %b %Y}: {self.money_text(value)} "
+            "(energy, standing charge, less export)."
+        )
+        figures = [{"label": f"{word} day", "value": value, "unit": self.home.currency, "at": day.isoformat()}]
+        chart = energy_bars_figure(
+            [d.isoformat() for d in totals], [("Cost", list(totals.values()))], x_title="Day", x_type="date"
+        )
+        chart["layout"]["yaxis"]["title"]["text"] = f"Cost ({self.home.currency_symbol})"
         return Answer("answer", text, period=period, figures=figures, chart=chart)
 
     def do_share(self, plan: Plan) -> Answer:
@@ -523,7 +559,13 @@ class Engine:
         )
 
     def do_forecast(self, plan: Plan) -> Answer:
-        if plan.measure == "cost" or "cost" in plan.options.get("q", ""):
+        if plan.measure == "cost":
+            if plan.scope.kind != "home":
+                return Answer(
+                    "declined",
+                    "I can project the whole home's bill for this month (“what will this month cost?”), "
+                    "not a single device's.",
+                )
             overview = month_overview(home=self.home, now=self.now)
             self.computed.append("analytics.costs.month_overview()")
             if overview.projected_total is None:

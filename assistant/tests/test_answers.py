@@ -229,3 +229,60 @@ def test_open_alerts_are_listed_and_none_is_said_plainly(seeded):
     evaluate_alerts(home=home)  # real now: the seeded fridge has been silent since 4 November
     result = ask(user=user, home=home, question="any open alerts?", as_of=NOW)
     assert "1 open alert" in result.answer.text and "Fridge is offline" in result.answer.text
+
+
+ODD_QUESTIONS = [
+    "peak last year",
+    "base load today",
+    "which hour was cheapest last month",
+    "compare the heat pump and the fridge in October",
+    "top 10 rooms this year",
+    "why?",
+    "and the week before?",
+    "average power this morning",
+    "what share did the kitchen have yesterday",
+    "turn on the fridge",
+    "put the heat pump in eco mode",
+    "is the oven on",
+    "status of all devices",
+    "how much did the fridge cost yesterday",
+    "what will the heat pump cost",
+    "lowest day in the last 30 days",
+    "energy between 6 and 9 am yesterday",
+    "the last 400 days",
+    "kwh on 2026-10-25",
+    "how much did we use between 1 and 7 October 2025",
+    "💡⚡?",
+    "SELECT * FROM devices_device; --",
+]
+
+
+def test_odd_questions_get_an_answer_or_a_plain_reply_never_an_error(seeded):
+    home, _ = seeded
+    user = home.memberships.get().user
+    kinds = {}
+    for question in ODD_QUESTIONS:
+        result = ask(user=user, home=home, question=question, as_of=NOW)
+        assert result.answer.kind in {"answer", "clarify", "declined", "confirm"}
+        assert result.answer.text
+        if result.answer.kind == "declined":
+            assert result.answer.figures == [], question
+        kinds[question] = result.answer.kind
+    assert kinds["how much did we use between 1 and 7 October 2025"] == "declined"  # before the data
+    assert kinds["turn on the fridge"] == "declined"
+    assert kinds["put the heat pump in eco mode"] == "confirm"
+
+
+def test_most_expensive_day_comes_from_the_daily_costs(seeded):
+    from analytics.costs import daily_costs
+
+    home, _ = seeded
+    user = home.memberships.get().user
+    days = daily_costs(home=home, start=local(2026, 10, 26), end=local(2026, 11, 2))
+    totals = {d: cents(sum(v for k, v in p.items() if k != "export") - p["export"]) for d, p in days.items()}
+    day, value = max(totals.items(), key=lambda kv: (kv[1], kv[0]))
+    result = ask(user=user, home=home, question="what was the most expensive day last week?", as_of=NOW)
+    assert figure(result, "most expensive day")["value"] == value
+    assert figure(result, "most expensive day")["at"] == day.isoformat()
+    hour = ask(user=user, home=home, question="which hour was cheapest last week?", as_of=NOW)
+    assert hour.answer.kind == "declined" and hour.answer.figures == []
