@@ -16,7 +16,7 @@ from rest_framework.views import APIView
 from accounts.models import CURRENCY_CHOICES, TIME_ZONE_CHOICES, Home
 from accounts.selectors import get_home_for, get_home_for_admin, homes_for, role_in
 from accounts.services import update_home, update_profile
-from energyhome.api_pagination import PAGE_PARAMETERS, PagePagination, paginated
+from energyhome.api_pagination import PAGE_PARAMETERS, PagePagination, page_example, paginated
 from energyhome.api_schema import errors
 
 ZONE_CHOICES = [tz for tz, _label in TIME_ZONE_CHOICES] + ["UTC"]
@@ -111,9 +111,10 @@ class HomeListView(APIView):
 
     @extend_schema(
         summary="My homes",
+        operation_id="homes_list",
         parameters=PAGE_PARAMETERS,
         responses={200: paginated(HomeSerializer), **errors(400, 401)},
-        examples=[HOME_EXAMPLE],
+        examples=[page_example(HOME_EXAMPLE)],
     )
     def get(self, request: Request) -> Response:
         homes = homes_for(request.user)

@@ -22,7 +22,7 @@ from analytics.selectors import device_tile, rooms_of
 from devices import services
 from devices.models import Device
 from devices.selectors import device_types, devices_for, get_device_for, keys_of
-from energyhome.api_pagination import PAGE_PARAMETERS, PagePagination, paginated
+from energyhome.api_pagination import PAGE_PARAMETERS, PagePagination, page_example, paginated
 from energyhome.api_schema import errors
 from telemetry.selectors import latest_power
 
@@ -127,6 +127,33 @@ DEVICE_EXAMPLE = OpenApiExample(
     },
     response_only=True,
 )
+DEVICE_TYPE_EXAMPLE = OpenApiExample(
+    "Device type",
+    value={
+        "slug": "heat-pump",
+        "name": "Heat pump",
+        "category": "consumer",
+        "icon": "heat-pump",
+        "commands": ["set_power", "set_temperature"],
+        "min_power_w": 0.0,
+        "max_power_w": 12000.0,
+    },
+    response_only=True,
+)
+KEY_EXAMPLE = OpenApiExample(
+    "Key",
+    value={
+        "id": 12,
+        "label": "first key",
+        "prefix": "ehk_3q2Xa9Lk",
+        "device_id": 7,
+        "created_at": "2026-11-01T09:00:00Z",
+        "last_used": "2026-11-25T09:59:58Z",
+        "revoked_at": None,
+        "is_active": True,
+    },
+    response_only=True,
+)
 HOME_PARAM = OpenApiParameter("home", int, description="Only devices of this home (one of yours).")
 
 
@@ -147,8 +174,10 @@ class DeviceTypeListView(APIView):
 
     @extend_schema(
         summary="Device types",
+        operation_id="device_types_list",
         parameters=PAGE_PARAMETERS,
         responses={200: paginated(DeviceTypeSerializer), **errors(400, 401)},
+        examples=[page_example(DEVICE_TYPE_EXAMPLE)],
     )
     def get(self, request: Request) -> Response:
         return _paginated(self, request, device_types().order_by("name", "id"), DeviceTypeSerializer)
@@ -159,9 +188,10 @@ class DeviceListView(APIView):
 
     @extend_schema(
         summary="My devices",
+        operation_id="devices_list",
         parameters=[HOME_PARAM, *PAGE_PARAMETERS],
         responses={200: paginated(DeviceSerializer), **errors(400, 401, 404)},
-        examples=[DEVICE_EXAMPLE],
+        examples=[page_example(DEVICE_EXAMPLE)],
     )
     def get(self, request: Request) -> Response:
         home_id = request.query_params.get("home")
@@ -180,7 +210,13 @@ class DeviceListView(APIView):
                 "Heat pump",
                 value={"home": 1, "type": "heat-pump", "name": "Heat pump", "room": "Basement", "rated_power_w": 3000},
                 request_only=True,
-            )
+            ),
+            OpenApiExample(
+                "Registered",
+                value={**DEVICE_EXAMPLE.value, "key": "ehk_3q2Xa9Lk…"},
+                response_only=True,
+                status_codes=[201],
+            ),
         ],
     )
     def post(self, request: Request) -> Response:
@@ -260,8 +296,10 @@ class DeviceKeyListView(APIView):
 
     @extend_schema(
         summary="Device keys",
+        operation_id="devices_keys_list",
         parameters=PAGE_PARAMETERS,
         responses={200: paginated(DeviceKeySerializer), **errors(400, 401, 404)},
+        examples=[page_example(KEY_EXAMPLE)],
     )
     def get(self, request: Request, device_id: int) -> Response:
         device = get_device_for(request.user, device_id)
@@ -291,7 +329,12 @@ class DeviceKeyRotateView(APIView):
 class DeviceKeyRevokeView(APIView):
     """Revoke one key of the device (idempotent)."""
 
-    @extend_schema(summary="Revoke a key", request=None, responses={200: DeviceKeySerializer, **errors(401, 403, 404)})
+    @extend_schema(
+        summary="Revoke a key",
+        request=None,
+        responses={200: DeviceKeySerializer, **errors(401, 403, 404)},
+        examples=[KEY_EXAMPLE],
+    )
     def post(self, request: Request, device_id: int, key_id: int) -> Response:
         device = _writable_device(request, device_id)
         key = keys_of(device).filter(pk=key_id).first()
@@ -305,9 +348,10 @@ class RoomListView(APIView):
 
     @extend_schema(
         summary="Rooms of a home",
+        operation_id="homes_rooms_list",
         parameters=PAGE_PARAMETERS,
         responses={200: paginated(RoomSerializer), **errors(400, 401, 404)},
-        examples=[OpenApiExample("Rooms", value={"name": "Kitchen"}, response_only=True)],
+        examples=[page_example(OpenApiExample("Room", value={"name": "Kitchen"}, response_only=True))],
     )
     def get(self, request: Request, home_id: int) -> Response:
         home = get_home_for(request.user, home_id)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 
-from drf_spectacular.utils import OpenApiParameter, inline_serializer
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, inline_serializer
 from rest_framework import serializers
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
@@ -114,3 +114,9 @@ def paginated(serializer_class: type[serializers.Serializer]) -> serializers.Ser
             "results": serializer_class(many=True),
         },
     )
+
+
+def page_example(example: OpenApiExample) -> OpenApiExample:
+    """``example`` (one item) as the page a list endpoint answers."""
+    page = {"count": 1, "next": None, "previous": None, "results": [example.value]}
+    return OpenApiExample(f"{example.name} page", value=page, response_only=True)
