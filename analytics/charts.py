@@ -163,8 +163,18 @@ def flow_sankey_figure(links: Sequence[tuple[str, str, float]]) -> dict:
     return as_json_data(figure)
 
 
-def self_sufficiency_figure(x: Sequence[str], values: Sequence[float | None], *, x_type: str = "date") -> dict:
-    """Self-sufficiency (%) per step: a bar per local hour or day; None (no consumption) leaves a gap."""
+def self_sufficiency_figure(
+    x: Sequence[str],
+    values: Sequence[float | None],
+    *,
+    x_type: str = "date",
+    soc: Sequence[float | None] = (),
+) -> dict:
+    """Self-sufficiency (%) per step: a bar per local hour or day; None (no consumption) leaves a gap.
+
+    ``soc``, when given, adds the battery's state of charge (%) at each step's end as a line on
+    the same 0-100 % axis.
+    """
     figure = go.Figure(
         go.Bar(
             x=list(x),
@@ -174,6 +184,18 @@ def self_sufficiency_figure(x: Sequence[str], values: Sequence[float | None], *,
             hovertemplate="%{y:.0f} %<extra>Self-sufficiency</extra>",
         )
     )
+    if any(v is not None for v in soc):
+        figure.add_trace(
+            go.Scatter(
+                x=list(x),
+                y=[round(v, 1) if v is not None else None for v in soc],
+                name="Battery charge",
+                meta="battery",
+                mode="lines+markers",
+                connectgaps=False,
+                hovertemplate="%{y:.0f} %<extra>Battery charge</extra>",
+            )
+        )
     figure.update_layout(
         **BASE_LAYOUT,
         height=280,

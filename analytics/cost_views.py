@@ -110,7 +110,7 @@ def energy_flow_page(request: HttpRequest, home_id: int) -> HttpResponse:
                 xs = [s.start.astimezone(home.zone).date().isoformat() for s in flow.steps]
             x_type = "date" if flow.step == "hour" else "category"
             values = [s.self_sufficiency_pct for s in flow.steps]
-            context["sufficiency"] = self_sufficiency_figure(xs, values, x_type=x_type)
+            context["sufficiency"] = self_sufficiency_figure(xs, values, x_type=x_type, soc=flow.soc_pct)
     return render(request, "costs/flow.html", context)
 
 

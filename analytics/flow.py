@@ -18,6 +18,7 @@ from analytics.balance import _SUMMED, HourBalance, PeriodBalance, hourly_balanc
 from analytics.summary import bucket_bounds
 from analytics.tariffs import prices_for_hours
 from devices.models import DeviceType
+from telemetry.models import Reading
 
 Category = DeviceType.Category
 HOURLY_UP_TO = timedelta(hours=25)  # one local day, a fall-back day included
@@ -53,6 +54,9 @@ class EnergyFlow:
     # that hour's import price; None without any priced hour. ``unpriced_hours`` had no price.
     avoided_import_cost: Decimal | None = None
     unpriced_hours: int = 0
+    # Hour steps only: the batteries' mean state of charge (%) at the end of each hour (their last
+    # ``soc_pct`` reading in it), None where no battery reported one.
+    soc_pct: tuple[float | None, ...] = ()
 
     @property
     def has_flow(self) -> bool:
@@ -100,6 +104,7 @@ def energy_flow(*, home: Home, start: datetime, end: datetime) -> EnergyFlow:
         if getattr(balance, name) > 0.05  # below 0.05 Wh is rounding, not a flow
     )
     avoided, unpriced = _avoided_import_cost(home, hours)
+    soc = battery_soc_by_step(home=home, steps=steps) if step == "hour" and balance.has_battery else ()
     return EnergyFlow(
         balance=balance,
         links=links,
@@ -107,7 +112,35 @@ def energy_flow(*, home: Home, start: datetime, end: datetime) -> EnergyFlow:
         steps=steps,
         avoided_import_cost=avoided,
         unpriced_hours=unpriced,
+        soc_pct=soc,
     )
+
+
+def battery_soc_by_step(*, home: Home, steps: tuple[PeriodBalance, ...]) -> tuple[float | None, ...]:
+    """Mean state of charge (%) of ``home``'s batteries at the end of each step (see EnergyFlow.soc_pct).
+
+    Reads raw readings that carry ``soc_pct`` (one query), so keep it to short periods (a day).
+    """
+    if not steps:
+        return ()
+    rows = (
+        Reading.objects.filter(
+            device__home=home,
+            device__type__category=Category.STORAGE,
+            soc_pct__isnull=False,
+            time__gte=steps[0].start,
+            time__lt=steps[-1].end,
+        )
+        .order_by("time")
+        .values_list("device_id", "time", "soc_pct")
+    )
+    last: list[dict[int, float]] = [{} for _ in steps]
+    index = 0
+    for device_id, moment, soc in rows:
+        while moment >= steps[index].end:
+            index += 1
+        last[index][device_id] = soc  # ordered by time: the newest wins
+    return tuple(sum(by.values()) / len(by) if by else None for by in last)
 
 
 def _avoided_import_cost(home: Home, hours: list[HourBalance]) -> tuple[Decimal | None, int]:

@@ -201,3 +201,26 @@ def test_a_time_of_use_tariff_set_in_the_ui_prices_last_month_by_device_and_wind
     current = owner_client.get(reverse("costs:home-costs", args=[home.pk]), {"month": "2999-01"})
     assert current.context["is_current_month"] and "Projected month end" in current.content.decode()
     assert owner_client.get(reverse("costs:home-costs", args=[home.pk]), {"month": "garbage"}).status_code == 200
+
+
+def test_a_one_day_flow_shows_the_batterys_charge_at_the_end_of_each_hour(owner_client, solar_home):
+    from devices.models import Device
+    from telemetry.models import Reading
+
+    battery = Device.objects.get(home=solar_home, name="Battery")
+    for minute, soc in ((30, 60.0), (50, 70.0)):
+        moment = JUNE_1 + 10 * H + timedelta(minutes=minute)  # 10:30 and 10:50 local
+        Reading.objects.create(device=battery, time=moment, power_w=1000, soc_pct=soc)
+    Reading.objects.create(device=battery, time=JUNE_1 + 18 * H, power_w=-800)  # no state of charge
+
+    flow = energy_flow(home=solar_home, start=JUNE_1, end=JUNE_1 + 24 * H)
+
+    assert len(flow.soc_pct) == 24
+    assert flow.soc_pct[10] == 70.0  # the hour's last reading
+    assert [i for i, v in enumerate(flow.soc_pct) if v is not None] == [10]
+    page = owner_client.get(
+        reverse("costs:energy-flow", args=[solar_home.pk]),
+        {"period": "custom", "start": "2026-06-01", "end": "2026-06-01"},
+    ).content.decode()
+    assert "Battery charge" in page and "and battery charge</h2>" in page
+    assert energy_flow(home=solar_home, start=JUNE_1, end=JUNE_1 + 48 * H).soc_pct == ()  # day steps: none
