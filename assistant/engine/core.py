@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import replace
 from datetime import datetime
 
@@ -12,6 +13,8 @@ from assistant.engine.answer import Answer, Engine
 from assistant.engine.entities import Catalogue
 from assistant.engine.intents import Plan, plan_question
 from devices.selectors import devices_for
+
+logger = logging.getLogger(__name__)
 
 
 def catalogue_for(home: Home) -> Catalogue:
@@ -31,7 +34,11 @@ def answer_question(question: str, *, home: Home, now: datetime, previous: Plan 
         if restated:
             again = plan_question(restated, catalogue=catalogue, now=now, zone=home.zone, previous=previous)
             plan = again if again.kind != "declined" or again.intent != "unknown" else plan
-    answer = _answer(plan, catalogue, home, now)
+    try:
+        answer = _answer(plan, catalogue, home, now)
+    except ValueError as exc:  # a selector refusing a period or a step: said plainly, never a 500
+        logger.warning("assistant: %s for %r", exc, question)
+        answer = Answer("declined", f"I can't answer that for this period: {exc}.", plan=plan)
     if restated:
         answer.computed = [f"LLM restated the question as “{restated}”", *answer.computed]
     return answer
