@@ -11,7 +11,7 @@ Wh; datetimes ISO 8601 UTC.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404
@@ -36,13 +36,14 @@ from analytics.api_serializers import (
     TariffInSerializer,
     TariffSerializer,
 )
-from analytics.flow import balance_steps
+from analytics.flow import balance_steps, battery_soc_by_step
 from analytics.forms import MAX_PRICE_CSV_BYTES
 from analytics.models import PricePoint, Tariff
 from analytics.summary import GROUPINGS, RESOLUTIONS, parse_instant, summary
 from energyhome.api_schema import errors
 
 TAGS = ["costs"]
+SOC_MAX_SPAN = timedelta(days=7)  # the state of charge per hour reads raw readings
 
 
 def _paginated(view: APIView, request: Request, queryset, serializer_class) -> Response:
@@ -372,7 +373,9 @@ class BalanceView(APIView):
         summary="Energy balance: consumption, production, self-consumption, grid and battery, per local step",
         description="From `analytics.balance`: per hour, consumption = self-consumption + battery to home + "
         "grid to home; production = self-consumption + solar to battery + solar to grid. A battery charged "
-        "from the grid counts as grid. Wh; percentages null when undefined.",
+        "from the grid counts as grid. Wh; percentages null when undefined. `soc_pct`: for hourly "
+        "resolution over at most 7 days, the batteries' mean state of charge at the end of each step "
+        "(null where none reported one); empty otherwise.",
         parameters=[
             *PERIOD_PARAMETERS,
             OpenApiParameter("resolution", OpenApiTypes.STR, enum=RESOLUTIONS, default="day"),
@@ -384,7 +387,9 @@ class BalanceView(APIView):
         start, end = _period(request, home)
         resolution = request.query_params.get("resolution") or "day"
         total, steps, _hours = balance_steps(home=home, start=start, end=end, resolution=resolution)
-        body = {"resolution": resolution, "currency": home.currency, "total": total, "steps": steps}
+        short = resolution == "hour" and end - start <= SOC_MAX_SPAN and total.has_battery
+        soc = list(battery_soc_by_step(home=home, steps=steps)) if short else []
+        body = {"resolution": resolution, "currency": home.currency, "total": total, "steps": steps, "soc_pct": soc}
         return Response(BalanceSerializer(body).data)
 
 

@@ -203,3 +203,4 @@ class BalanceSerializer(serializers.Serializer):
     currency = serializers.CharField()
     total = BalanceTotalSerializer()
     steps = PeriodBalanceSerializer(many=True)
+    soc_pct = serializers.ListField(child=serializers.FloatField(allow_null=True), help_text="Per step, hourly only.")

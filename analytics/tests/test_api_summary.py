@@ -244,3 +244,16 @@ def test_kolkata_days_split_the_hours_at_local_midnight(make_user):
     assert [b.energy_wh for b in result.buckets] == [100.0, 200.0]
     assert [b.label for b in result.buckets] == ["2026-06-01T00:00+05:30", "2026-06-02T00:00+05:30"]
     assert result.buckets[0].coverage == pytest.approx(1 / 24)
+
+
+def test_hourly_balance_carries_the_batterys_state_of_charge(readonly_client, home):
+    from telemetry.models import Reading
+
+    battery = make_device(home, C.STORAGE, "Battery")
+    rollup(battery, JUNE_1 + 2 * H, 500)
+    Reading.objects.create(device=battery, time=JUNE_1 + 2 * H + timedelta(minutes=40), power_w=500, soc_pct=55.0)
+    url = f"/api/v1/homes/{home.pk}/balance/?start=2026-06-01&end=2026-06-02"
+    hourly = readonly_client.get(url + "&resolution=hour").json()
+    assert len(hourly["soc_pct"]) == 24 and hourly["soc_pct"][2] == 55.0 and hourly["soc_pct"][3] is None
+    assert hourly["steps"][2]["battery_charge_wh"] == 500.0
+    assert readonly_client.get(url + "&resolution=day").json()["soc_pct"] == []
