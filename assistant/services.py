@@ -129,6 +129,31 @@ def _schedule_service():
     return getattr(services, "create_schedule", None)
 
 
+def _call_schedule(create_schedule, *, home, device, command_type, payload, at, user):
+    """Call the device layer's one-off schedule service with the arguments its signature names (it is
+    being built alongside: ``at``/``run_at``/``when`` for the moment, ``issued_by_user``/``created_by``
+    for the person). ValidationError when it needs something this card cannot give."""
+    import inspect
+
+    offered = {
+        "home": home,
+        "device": device,
+        "command_type": command_type,
+        "payload": payload,
+        "at": at,
+        "run_at": at,
+        "when": at,
+        "issued_by": "assistant",
+        "issued_by_user": user,
+        "created_by": user,
+    }
+    parameters = inspect.signature(create_schedule).parameters
+    required = [n for n, p in parameters.items() if p.default is inspect.Parameter.empty and p.kind != p.VAR_KEYWORD]
+    if any(name not in offered for name in required) or not {"at", "run_at", "when"} & set(parameters):
+        raise ValidationError({"at": "Timed commands are not available yet; ask again without a time."})
+    return create_schedule(**{n: v for n, v in offered.items() if n in parameters})
+
+
 def confirm_command(*, user: User, message: Message) -> Message:
     """Send the command of a pending confirmation card: ``send_command`` now, or a one-off schedule
     for a card with a time. Only the user who asked, with a role that may control the home; a
@@ -155,14 +180,14 @@ def confirm_command(*, user: User, message: Message) -> Message:
                 create_schedule = _schedule_service()
                 if create_schedule is None:
                     raise ValidationError({"at": "Timed commands are not available yet; ask again without a time."})
-                scheduled = create_schedule(
+                scheduled = _call_schedule(
+                    create_schedule,
                     home=conversation.home,
                     device=device,
                     command_type=pending["command_type"],
                     payload=pending["payload"],
                     at=datetime.fromisoformat(pending["at"]),
-                    issued_by="assistant",
-                    issued_by_user=user,
+                    user=user,
                 )
                 command_id = getattr(scheduled, "pk", None)
             else:
