@@ -88,8 +88,11 @@ class ReadingsQuery(serializers.Serializer):
             raise serializers.ValidationError({"end": ["Must be after start."]})
         if end - start > MAX_SPAN:
             raise serializers.ValidationError({"start": [f"The period may cover at most {MAX_PERIOD_DAYS} days."]})
-        if attrs["step"] == "5m" and end - start > RAW_STEP_MAX_SPAN:
-            raise serializers.ValidationError({"step": ["5-minute steps cover at most 7 days; use hour or day."]})
+        # Both read raw readings: keep each page's scan bounded.
+        if attrs["step"] in {"raw", "5m"} and end - start > RAW_STEP_MAX_SPAN:
+            raise serializers.ValidationError(
+                {"step": [f"step={attrs['step']} covers at most 7 days; use hour or day for longer periods."]}
+            )
         return {**attrs, "start": start, "end": end}
 
 

@@ -105,6 +105,7 @@ def test_hourly_steps_for_one_device_come_from_rollups(owner, home, two_devices)
         ("start=2026-11-20T10:00:00Z&end=2026-11-20T09:00:00Z", "end"),
         ("step=minute", "step"),
         ("step=5m&start=2026-10-01T00:00:00Z&end=2026-11-20T00:00:00Z", "step"),
+        ("step=raw&start=2026-10-01T00:00:00Z&end=2026-11-20T00:00:00Z", "step"),
         ("cursor=not-a-cursor", "cursor"),
         ("device=999999", "device"),
         ("device=abc", "device"),
