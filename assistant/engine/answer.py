@@ -8,49 +8,28 @@ currency rounded to cents.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 
 from accounts.models import Home
-from analytics.charts import energy_bars_figure, power_lines_figure
-from analytics.costs import daily_costs, month_overview
+from analytics.charts import energy_bars_figure
 from analytics.selectors import Period as DayPeriod
-from analytics.selectors import device_tile, energy_history, home_shape, latest_power, local_iso, power_now
+from analytics.selectors import energy_history, local_iso
 from assistant.engine import readers
 from assistant.engine.entities import HOME, Catalogue, Scope
 from assistant.engine.intents import Plan
+from assistant.engine.outlook import OutlookAnswers
 from assistant.engine.periods import Period, default_period, describe
-from devices.models import Device
+from assistant.engine.power import PowerAnswers
+from assistant.engine.result import Answer, kwh, money
 
 WEEKDAY_NAMES = {"Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"}
 
-
-@dataclass
-class Answer:
-    """What the engine says: ``kind`` answer | clarify | declined | confirm, the text, the exact
-    period(s), figures, a plotly figure (or None), follow-up suggestions, and how it was computed."""
-
-    kind: str
-    text: str
-    period: Period | None = None
-    figures: list[dict] = field(default_factory=list)
-    chart: dict | None = None
-    suggestions: list[str] = field(default_factory=list)
-    computed: list[str] = field(default_factory=list)
-    plan: Plan | None = None
-    devices: list[int] = field(default_factory=list)
+__all__ = ["Answer", "Engine", "kwh", "money"]
 
 
-def kwh(wh: float) -> float:
-    return round(wh / 1000, 3)
-
-
-def money(value: Decimal) -> float:
-    return float(Decimal(value).quantize(Decimal("0.01")))
-
-
-class Engine:
+class Engine(PowerAnswers, OutlookAnswers):
     """Answers plans for one home at one instant ``now`` (the question's as_of)."""
 
     def __init__(self, home: Home, catalogue: Catalogue, now: datetime) -> None:
@@ -319,150 +298,6 @@ class Engine:
         chart = energy_bars_figure([label_a, label_b], [("Energy" if unit == "kWh" else "Cost", [a, b])], x_title="")
         return Answer("answer", text, period=periods[0], figures=figures, chart=chart)
 
-    def _series(self, scope: Scope, period: Period, step: timedelta):
-        ids = None if scope.kind == "home" else scope.devices
-        self.computed.append(f"telemetry.selectors.power_series(step={int(step.total_seconds() // 60)} min)")
-        return readers.devices_series_w(self.home, ids, period.start, period.end, step)
-
-    def do_peak(self, plan: Plan) -> Answer:
-        period, scope = plan.periods[0], plan.scope
-        step = readers.series_step(period.start, period.end)
-        points = self._series(scope, period, step)
-        if not points:
-            return self.no_data(plan, scope, period)
-        top = max(points, key=lambda p: (p.value, -p.at.timestamp()))
-        minutes = int(step.total_seconds() // 60)
-        step_text = f"{minutes}-minute" if minutes < 60 else "hourly" if minutes == 60 else "daily"
-        at_local = top.at.astimezone(self.zone)
-        text = (
-            f"The peak of {scope.label} {self.when(period)} was {top.value:,.0f} W ({step_text} mean), "
-            f"at {at_local:%a %-d %b %H:%M} ({self.zone.key})."
-        )
-        figures = [
-            {"label": f"Peak power, {scope.label}", "value": round(top.value, 1), "unit": "W", "at": top.at.isoformat()}
-        ]
-        chart = power_lines_figure(
-            [local_iso(p.at, self.home) for p in points], [(scope.label, [p.value for p in points])], height=300
-        )
-        return Answer("answer", text, period=period, figures=figures, chart=chart)
-
-    def do_base_load(self, plan: Plan) -> Answer:
-        period, scope = plan.periods[0], plan.scope
-        points = self._series(scope, period, readers.HOUR)
-        if not points:
-            return self.no_data(plan, scope, period)
-        low = min(points, key=lambda p: (p.value, p.at.timestamp()))
-        text = (
-            f"The base load of {scope.label} {self.when(period)} was {low.value:,.0f} W: the lowest hourly mean, "
-            f"at {low.at.astimezone(self.zone):%a %-d %b %H:%M}. "
-            f"That is {low.value * 24 / 1000:,.2f} kWh a day if it ran all day."
-        )
-        figures = [
-            {"label": f"Base load, {scope.label}", "value": round(low.value, 1), "unit": "W", "at": low.at.isoformat()}
-        ]
-        chart = power_lines_figure(
-            [local_iso(p.at, self.home) for p in points], [(scope.label, [p.value for p in points])], height=300
-        )
-        return Answer("answer", text, period=period, figures=figures, chart=chart)
-
-    def do_average_power(self, plan: Plan) -> Answer:
-        period, scope = plan.periods[0], plan.scope
-        value, has = self.scope_energy(scope, period)
-        if not has:
-            return self.no_data(plan, scope, period)
-        hours = (period.end - period.start).total_seconds() / 3600
-        mean_w = value / hours
-        text = (
-            f"{scope.label.capitalize()} drew {mean_w:,.0f} W on average {self.when(period)} "
-            f"({kwh(value):,.2f} kWh over {hours:,.1f} h)."
-        )
-        return Answer(
-            "answer",
-            text,
-            period=period,
-            figures=[{"label": f"Average power, {scope.label}", "value": round(mean_w, 1), "unit": "W"}],
-        )
-
-    def do_average_per_day(self, plan: Plan) -> Answer:
-        period, scope = plan.periods[0], plan.scope
-        value, has = self.scope_energy(scope, period)
-        if not has:
-            return self.no_data(plan, scope, period)
-        days = (period.end - period.start).total_seconds() / 86400
-        per_day = kwh(value) / days
-        text = (
-            f"{scope.label.capitalize()} used {per_day:,.2f} kWh per day on average {self.when(period)} "
-            f"({kwh(value):,.2f} kWh over {days:,.2f} days)."
-        )
-        figures = [{"label": f"Average per day, {scope.label}", "value": round(per_day, 3), "unit": "kWh"}]
-        return Answer("answer", text, period=period, figures=figures, chart=self.chart_over_time(scope, period))
-
-    def do_extreme(self, plan: Plan) -> Answer:
-        period, scope = plan.periods[0], plan.scope
-        unit, lowest = plan.options.get("unit", "day"), plan.options.get("lowest", False)
-        if plan.measure == "cost":
-            return (
-                self._extreme_cost_day(plan)
-                if unit == "day" and scope.kind == "home"
-                else Answer(
-                    "declined",
-                    "I can find the cheapest or dearest day of the whole home's bill, not hours or single "
-                    "devices by cost; ask by energy instead (“the lowest hour yesterday”).",
-                    period=period,
-                )
-            )
-        if scope.kind == "home":
-            reader = readers.home_hourly_wh if unit == "hour" else readers.home_daily_wh
-            points = reader(self.home, period.start, period.end)
-            self.computed.append("analytics.balance.hourly_balance()")
-        else:
-            points = readers.devices_hourly_wh(self.home, scope.devices, period.start, period.end)
-            self.computed.append("telemetry.selectors.power_series(step=1 h)")
-            if unit == "day":
-                days: dict = {}
-                for p in points:
-                    day = p.at.astimezone(self.zone).date()
-                    days[day] = days.get(day, 0.0) + p.value
-                points = [readers.Point(d, v) for d, v in sorted(days.items())]
-        if not points:
-            return self.no_data(plan, scope, period)
-        pick = (min if lowest else max)(points, key=lambda p: p.value)
-        label = f"{pick.at:%a %-d %b %Y}" if unit == "day" else f"{pick.at.astimezone(self.zone):%a %-d %b %H:00}"
-        word = "lowest" if lowest else "highest"
-        text = f"The {word} {unit} for {scope.label} {self.when(period)} was {label}: {kwh(pick.value):,.2f} kWh."
-        at = pick.at.isoformat()
-        figures = [{"label": f"{word} {unit}", "value": kwh(pick.value), "unit": "kWh", "at": at}]
-        xs = [p.at.isoformat() if unit == "day" else local_iso(p.at, self.home) for p in points]
-        chart = energy_bars_figure(
-            xs, [(scope.label, [kwh(p.value) for p in points])], x_title=unit.capitalize(), x_type="date"
-        )
-        return Answer("answer", text, period=period, figures=figures, chart=chart)
-
-    def _extreme_cost_day(self, plan: Plan) -> Answer:
-        period, lowest = plan.periods[0], plan.options.get("lowest", False)
-        if not self.home.tariffs.exists():
-            return Answer("declined", "This home has no tariff yet, so I can't put a price on its days.", period=period)
-        days = daily_costs(home=self.home, start=period.start, end=period.end)
-        self.computed.append("analytics.costs.daily_costs()")
-        if not days:
-            return self.no_data(plan, HOME, period)
-        totals = {
-            day: money(sum((v for k, v in parts.items() if k != "export"), Decimal(0)) - parts.get("export", 0))
-            for day, parts in days.items()
-        }
-        day, value = (min if lowest else max)(totals.items(), key=lambda kv: (kv[1], kv[0]))
-        word = "cheapest" if lowest else "most expensive"
-        text = (
-            f"The {word} day {self.when(period)} was {day:%a %-d %b %Y}: {self.money_text(value)} "
-            "(energy, standing charge, less export)."
-        )
-        figures = [{"label": f"{word} day", "value": value, "unit": self.home.currency, "at": day.isoformat()}]
-        chart = energy_bars_figure(
-            [d.isoformat() for d in totals], [("Cost", list(totals.values()))], x_title="Day", x_type="date"
-        )
-        chart["layout"]["yaxis"]["title"]["text"] = f"Cost ({self.home.currency_symbol})"
-        return Answer("answer", text, period=period, figures=figures, chart=chart)
-
     def do_share(self, plan: Plan) -> Answer:
         period, scope = plan.periods[0], plan.scope
         if scope.kind == "home":
@@ -484,145 +319,6 @@ class Engine:
             {"label": "Energy, whole home", "value": kwh(whole), "unit": "kWh"},
         ]
         return Answer("answer", text, period=period, figures=figures)
-
-    def _tiles(self, scope: Scope):
-        latest = latest_power(home=self.home)
-        self.computed.append("telemetry.selectors.latest_power()")
-        devices = Device.objects.filter(home=self.home, pk__in=list(scope.devices)).select_related("type")
-        return [device_tile(d, latest.get(d.pk), now=self.now) for d in devices]
-
-    def do_current_power(self, plan: Plan) -> Answer:
-        scope = plan.scope
-        if scope.kind == "home":
-            shape = home_shape(self.home)
-            power = power_now(self.home, shape=shape, latest=latest_power(home=self.home), now=self.now)
-            self.computed.append("analytics.selectors.power_now()")
-            if power.consumption_w is None or power.time is None:
-                return Answer(
-                    "declined",
-                    "No device of this home has reported in the last 10 minutes, so I can't say what it draws now.",
-                )
-            newest = power.time.astimezone(self.zone)
-            text = f"The home draws {power.consumption_text} now (newest reading {newest:%H:%M} {self.zone.key})."
-            if power.solar_w is not None:
-                text += f" Solar produces {power.solar_text}."
-            return Answer(
-                "answer",
-                text,
-                figures=[
-                    {
-                        "label": "Power now, whole home",
-                        "value": round(power.consumption_w, 1),
-                        "unit": "W",
-                        "at": power.time.isoformat(),
-                    }
-                ],
-            )
-        tiles = self._tiles(scope)
-        live = [t for t in tiles if t.power_w is not None and not t.is_offline]
-        if not live:
-            return Answer(
-                "declined", f"{scope.label} has not reported in the last 10 minutes, so I don't know its power now."
-            )
-        total = sum(t.power_w for t in live)
-        text = f"{scope.label} draws {total:,.0f} W now."
-        return Answer(
-            "answer", text, figures=[{"label": f"Power now, {scope.label}", "value": round(total, 1), "unit": "W"}]
-        )
-
-    def do_status(self, plan: Plan) -> Answer:
-        scope = (
-            plan.scope
-            if plan.scope.kind != "home"
-            else Scope("home", "the whole home", tuple(d.id for d in self.catalogue.devices))
-        )
-        tiles = self._tiles(scope)
-        parts = []
-        for t in tiles:
-            seen = f"last seen {t.last_seen.astimezone(self.zone):%a %-d %b %H:%M}" if t.last_seen else "never seen"
-            power = f", {t.power_text}" if t.power_w is not None and not t.is_offline else ""
-            parts.append(f"{t.name}: {t.state_label}{power} ({seen})")
-        if not parts:
-            return Answer("declined", "This home has no devices yet.")
-        return Answer(
-            "answer",
-            "; ".join(parts) + ".",
-            figures=[
-                {
-                    "label": t.name,
-                    "value": round(t.power_w or 0.0, 1),
-                    "unit": "W",
-                    "at": t.last_seen.isoformat() if t.last_seen else None,
-                }
-                for t in tiles
-            ],
-        )
-
-    def do_forecast(self, plan: Plan) -> Answer:
-        if plan.measure == "cost":
-            if plan.scope.kind != "home":
-                return Answer(
-                    "declined",
-                    "I can project the whole home's bill for this month (“what will this month cost?”), "
-                    "not a single device's.",
-                )
-            overview = month_overview(home=self.home, now=self.now)
-            self.computed.append("analytics.costs.month_overview()")
-            if overview.projected_total is None:
-                return Answer("declined", "No hour of this month is priced yet, so I can't project its bill.")
-            value = money(overview.projected_total)
-            so_far = self.money_text(money(overview.this_month.total))
-            text = (
-                f"At this month's pace, the bill for {overview.month_label} comes to about "
-                f"{self.money_text(value)} (so far {so_far})."
-            )
-            return Answer(
-                "answer",
-                text,
-                figures=[
-                    {"label": f"Projected bill, {overview.month_label}", "value": value, "unit": self.home.currency}
-                ],
-            )
-        period, scope = plan.periods[0], plan.scope
-        if scope.kind not in {"home", "device"}:
-            return Answer(
-                "declined", "Forecasts exist for the whole home and for single devices, not for rooms or types."
-            )
-        result = readers.forecast_sum(
-            self.home, scope.devices[0] if scope.kind == "device" else None, period.start, period.end
-        )
-        self.computed.append("analytics.models.Forecast (nightly insights job, 30-day daily forecast)")
-        if result is None or not result.days:
-            return Answer(
-                "declined",
-                f"There is no forecast for {scope.label} covering {describe(period, self.zone)} yet "
-                "(the insights job makes one nightly once there are 14 days of data).",
-                period=period,
-            )
-        accuracy = f", back-tested within {result.mape_pct:.0f} % per day" if result.mape_pct is not None else ""
-        text = (
-            f"The forecast for {scope.label} {self.when(period).replace('in ', 'for ', 1)}: about "
-            f"{kwh(result.energy_wh):,.1f} kWh (80 % band {kwh(result.low_wh):,.1f}–{kwh(result.high_wh):,.1f} kWh, "
-            f"{result.days} days, model {result.model}{accuracy})."
-        )
-        figures = [
-            {"label": f"Forecast, {scope.label}", "value": kwh(result.energy_wh), "unit": "kWh"},
-            {"label": "Forecast low (10 %)", "value": kwh(result.low_wh), "unit": "kWh"},
-            {"label": "Forecast high (90 %)", "value": kwh(result.high_wh), "unit": "kWh"},
-        ]
-        xs = [p[0].astimezone(self.zone).date().isoformat() for p in result.points]
-        chart = energy_bars_figure(xs, [("Forecast", [kwh(p[1]) for p in result.points])], x_title="Day", x_type="date")
-        return Answer("answer", text, period=period, figures=figures, chart=chart)
-
-    def do_alerts(self, plan: Plan) -> Answer:
-        alerts = readers.open_alerts(self.home)
-        self.computed.append("analytics.models.Alert (status open)")
-        if not alerts:
-            return Answer("answer", "There are no open alerts for this home.", figures=[])
-        listed = "; ".join(f"{a.title} (since {a.opened_at.astimezone(self.zone):%a %-d %b %H:%M})" for a in alerts[:5])
-        text = f"{len(alerts)} open alert{'s' if len(alerts) != 1 else ''}: {listed}."
-        figures = [{"label": "Open alerts", "value": len(alerts), "unit": "alerts"}]
-        return Answer("answer", text, figures=figures)
 
     def do_help(self, plan: Plan) -> Answer:
         names = ", ".join(self.catalogue.names()[:6]) or "no devices yet"

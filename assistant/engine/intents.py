@@ -15,7 +15,8 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from assistant.engine.entities import HOME, Catalogue, Mention, Scope, device_choices, find_mentions
-from assistant.engine.periods import Period, find_periods, future_period, normalise, previous_of, resolve_moment
+from assistant.engine.moments import future_period, resolve_moment
+from assistant.engine.periods import Period, find_periods, normalise, previous_of
 
 MAX_QUESTION_CHARS = 2000
 

@@ -7,7 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from assistant.engine.periods import find_periods, normalise, previous_of, resolve_moment
+from assistant.engine.moments import resolve_moment
+from assistant.engine.periods import find_periods, normalise, previous_of
 
 BERLIN = ZoneInfo("Europe/Berlin")
 NOW = datetime(2026, 11, 4, 10, 30, tzinfo=UTC)  # Wednesday 11:30 in Berlin
