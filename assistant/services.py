@@ -80,9 +80,9 @@ def ask(
         if conversation is None:
             conversation = Conversation.objects.create(home=home, user=user, title=question[:TITLE_CHARS])
         asked = Message.objects.create(conversation=conversation, role=Message.Role.USER, text=question, as_of=as_of)
-        message = Message.objects.create(conversation=conversation, role=Message.Role.ASSISTANT, **_fields(answer))
-        message.as_of = as_of
-        message.save(update_fields=["as_of"])
+        message = Message.objects.create(
+            conversation=conversation, role=Message.Role.ASSISTANT, as_of=as_of, **_fields(answer)
+        )
         conversation.save(update_fields=["updated_at"])
     return AskResult(conversation=conversation, question=asked, message=message, answer=answer)
 
@@ -240,5 +240,7 @@ def delete_conversation(*, conversation: Conversation) -> None:
 
 def clear_history(*, user: User, home: Home) -> int:
     """Delete every conversation of ``user`` about ``home``; returns how many."""
-    deleted, _ = Conversation.objects.filter(user=user, home=home).delete()
-    return deleted
+    conversations = Conversation.objects.filter(user=user, home=home)
+    count = conversations.count()
+    conversations.delete()
+    return count

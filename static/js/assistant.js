@@ -16,6 +16,8 @@
 
   document.body.addEventListener("assistant:answered", function (event) {
     document.getElementById("ask-conversation").value = event.detail.conversation;
+    var errors = document.getElementById("ask-error");
+    if (errors) { errors.innerHTML = ""; }
     var empty = document.getElementById("assistant-empty");
     if (empty) { empty.remove(); }
     input.value = "";
@@ -26,6 +28,12 @@
 
   document.body.addEventListener("htmx:responseError", function (event) {
     var box = document.getElementById("ask-error");
-    if (box) { box.innerHTML = event.detail.xhr.responseText; }
+    if (!box) { return; }
+    var xhr = event.detail.xhr;
+    if (xhr.status === 400) {
+      box.innerHTML = xhr.responseText;  // the server's own error fragment (assistant/_error.html)
+    } else {
+      box.textContent = xhr.status === 429 ? xhr.responseText : "Something went wrong (" + xhr.status + "); try again.";
+    }
   });
 })();
