@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from dataclasses import replace
 from datetime import datetime
 
@@ -35,7 +36,7 @@ def answer_question(question: str, *, home: Home, now: datetime, previous: Plan 
             again = plan_question(restated, catalogue=catalogue, now=now, zone=home.zone, previous=previous)
             plan = again if again.kind != "declined" or again.intent != "unknown" else plan
     try:
-        answer = _answer(plan, catalogue, home, now)
+        answer = _answer(plan, catalogue, home, question, now)
     except ValueError as exc:  # a selector refusing a period or a step: said plainly, never a 500
         logger.warning("assistant: %s for %r", exc, question)
         answer = Answer("declined", f"I can't answer that for this period: {exc}.", plan=plan)
@@ -44,9 +45,22 @@ def answer_question(question: str, *, home: Home, now: datetime, previous: Plan 
     return answer
 
 
-def _answer(plan: Plan, catalogue: Catalogue, home: Home, now: datetime) -> Answer:
+def _choice_questions(question: str, plan: Plan) -> list[str]:
+    """The question once per choice, with the ambiguous name replaced ("the heater" -> "the Heat pump"),
+    so a click on a choice asks the whole question again; the bare names when the name is not found."""
+    words = plan.options.get("mention", "").split()
+    if not words:
+        return list(plan.choices)
+    parts = [re.escape(w) for w in words[:-1]] + [re.escape(words[-1]) + "(?:e?s)?"]
+    pattern = re.compile(r"\b" + r"\W+".join(parts) + r"\b", re.IGNORECASE)
+    if not pattern.search(question):
+        return list(plan.choices)
+    return [pattern.sub(lambda _m, name=name: name, question, count=1) for name in plan.choices]
+
+
+def _answer(plan: Plan, catalogue: Catalogue, home: Home, question: str, now: datetime) -> Answer:
     if plan.kind == "clarify":
-        return Answer("clarify", plan.message, suggestions=list(plan.choices), plan=plan)
+        return Answer("clarify", plan.message, suggestions=_choice_questions(question, plan), plan=plan)
     if plan.kind == "declined":
         return Answer("declined", plan.message, plan=plan, suggestions=["what can you do?"])
     if plan.intent == "command":

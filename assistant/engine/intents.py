@@ -380,6 +380,7 @@ def _ambiguous(mentions: list[Mention], catalogue: Catalogue, text: str = "") ->
                 intent="clarify",
                 message=f"“{mention.text}” fits several devices: {', '.join(names)}. Which one do you mean?",
                 choices=tuple(names),
+                options={"mention": mention.text},
             )
     return None
 
@@ -443,6 +444,7 @@ def _command_plan(text: str, mentions: list[Mention], catalogue: Catalogue, *, n
             intent="clarify",
             message=f"Several devices can do that: {', '.join(names)}. Which one do you mean?",
             choices=tuple(names),
+            options={"mention": mentions[0].text},
         )
     if not able:
         what = candidates[0].name if len(candidates) == 1 else scope.label

@@ -170,7 +170,12 @@ def test_the_heater_is_ambiguous_with_a_heat_pump_and_a_water_heater(seeded):
         user=home.memberships.get().user, home=home, question="how much did the heater use yesterday?", as_of=NOW
     )
     assert result.answer.kind == "clarify"
-    assert set(result.answer.suggestions) == {"Heat pump", "Water heater"}
+    assert set(result.answer.suggestions) == {
+        "how much did the Heat pump use yesterday?",
+        "how much did the Water heater use yesterday?",
+    }
+    chosen = ask(user=home.memberships.get().user, home=home, question=result.answer.suggestions[0], as_of=NOW)
+    assert chosen.answer.kind == "answer"
 
 
 @pytest.mark.parametrize(
