@@ -269,3 +269,16 @@ def test_a_confirmed_timed_card_goes_to_the_schedule_service_with_its_moment(
     assert call[4].astimezone(home.zone).strftime("%H:%M") == "23:00"
     assert call[5:] == ("assistant", owner_client.user)
     assert Command.objects.count() == 0
+
+
+def test_a_card_confirmed_after_the_role_became_read_only_is_403_and_sends_nothing(member_client, home, heat_pump):
+    from accounts.models import Membership, Role
+
+    ask(member_client, home, "switch off the heat pump")
+    card = Message.objects.get(kind=Message.Kind.CONFIRM)
+    Membership.objects.filter(user=member_client.user, home=home).update(role=Role.VIEWER)
+    response = member_client.post(reverse("assistant:confirm", args=[home.pk, card.pk]), **HTMX)
+    assert response.status_code == 403
+    assert Command.objects.count() == 0
+    card.refresh_from_db()
+    assert card.command_state == "pending"
