@@ -135,7 +135,22 @@ def _reprice_from_day_after_commit(home: Home, day: date) -> None:
     start = datetime.combine(day, time(), tzinfo=home.zone).astimezone(UTC)
     end = timezone.now().astimezone(UTC).replace(minute=0, second=0, microsecond=0) + HOUR
     if end > start:
-        transaction.on_commit(lambda: reprice_home.delay(home.pk, start.isoformat(), end.isoformat()))
+        _reprice_after_commit(reprice_home, home, start, end)
+
+
+def _reprice_after_commit(task, home: Home, start: datetime, end: datetime) -> None:
+    """After commit, queue the re-pricing of ``[start, end)``; with no broker, do it here and now."""
+    from energyhome.queueing import enqueue
+
+    transaction.on_commit(
+        lambda: enqueue(
+            task,
+            home.pk,
+            start.isoformat(),
+            end.isoformat(),
+            fallback=lambda: reprice_hours(home=home, start=start, end=end),
+        )
+    )
 
 
 # --- price points --------------------------------------------------------------------------------
@@ -216,8 +231,7 @@ def _store_points(tariff: Tariff, parsed: dict[tuple[str, datetime], Decimal]) -
         end = max(changed).replace(minute=0) + 2 * HOUR
         from analytics.tasks import reprice_home
 
-        home_id = tariff.home_id
-        transaction.on_commit(lambda: reprice_home.delay(home_id, start.isoformat(), end.isoformat()))
+        _reprice_after_commit(reprice_home, tariff.home, start, end)
     return PriceImport(created=len(created), updated=len(updated), unchanged=unchanged)
 
 
@@ -306,8 +320,7 @@ def delete_price_points(*, tariff: Tariff, start: datetime, end: datetime) -> in
         from analytics.tasks import reprice_home
 
         first, after = start.astimezone(UTC).replace(minute=0, second=0, microsecond=0), end + HOUR
-        home_id = tariff.home_id
-        transaction.on_commit(lambda: reprice_home.delay(home_id, first.isoformat(), after.isoformat()))
+        _reprice_after_commit(reprice_home, tariff.home, first, after)
     return deleted
 
 

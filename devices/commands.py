@@ -180,13 +180,11 @@ def send_command(
 
 def _after_commit(command_id: int, home_id: int, device_id: int, *, created: bool = False) -> None:
     from devices.tasks import dispatch_command
+    from energyhome.queueing import enqueue
 
     _push(home_id, device_id, command_id, created=created)
-    try:
-        dispatch_command.delay(command_id)
-    except Exception:
-        # The broker is down: the row is the outbox, and the beat sweep sends it once it is back.
-        logger.warning("command %s: could not queue dispatch; the sweep will send it", command_id, exc_info=True)
+    # With the broker down the row is the outbox: the beat sweep sends the command once it is back.
+    enqueue(dispatch_command, command_id)
 
 
 def _push(home_id: int, device_id: int, command_id: int, *, created: bool = False) -> None:

@@ -122,7 +122,10 @@ def start_csv_import(*, home: Home, upload: UploadedFile, by: User, time_zone: s
         for chunk in upload.chunks():
             target.write(chunk)
     _save(job)
-    transaction.on_commit(lambda: import_csv_file.delay(job.id))
+    from energyhome.queueing import enqueue
+
+    # No broker (no worker either): import here rather than leave the job queued for ever.
+    transaction.on_commit(lambda: enqueue(import_csv_file, job.id, fallback=lambda: import_csv_file(job.id)))
     return job
 
 
