@@ -12,11 +12,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
-from django.db import models, transaction
-from django.urls import reverse
+from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Home
@@ -405,6 +402,12 @@ def _queue_email(alert_id: int) -> None:
         logger.exception("alert %s: email not queued", alert_id)
 
 
+def _push_alert(home_id: int, alert_id: int) -> None:
+    from telemetry.live import publish_alert
+
+    publish_alert(home_id, alert_id=alert_id)  # never raises: the alert is stored already
+
+
 def evaluate_alerts(*, home: Home, now: datetime | None = None) -> AlertStats:
     """Evaluate the home's active rules: open an alert for each new cause (one open alert per rule
     and cause, so re-running opens nothing twice), resolve open alerts whose condition cleared.
@@ -428,6 +431,7 @@ def evaluate_alerts(*, home: Home, now: datetime | None = None) -> AlertStats:
                     home=home, rule=rule, cause=cause, title=title, message=message, value=value, opened_at=now
                 )
                 opened += 1
+                transaction.on_commit(lambda pk=alert.pk: _push_alert(home.pk, pk))
                 if rule.email:
                     transaction.on_commit(lambda pk=alert.pk: _queue_email(pk))
     return AlertStats(opened=opened, resolved=resolved)
@@ -441,26 +445,12 @@ def alert_recipients(home: Home) -> list[str]:
     return sorted({m.user.email for m in rows if m.user.email})
 
 
-def send_alert_email(*, alert: Alert) -> bool:
-    """Send ``alert`` by email once (Django's email backend); True when sent now. Raises the
-    backend's error so the task can retry; the attempt is counted either way."""
-    if alert.emailed_at is not None:
-        return False
-    Alert.objects.filter(pk=alert.pk).update(email_attempts=models.F("email_attempts") + 1)
-    recipients = alert_recipients(alert.home)
-    if not recipients:
-        return False
-    send_mail(
-        subject=f"[EnergyHome] {alert.home.name}: {alert.title}",
-        message=(
-            f"{alert.message}\n\nOpened {alert.opened_at.astimezone(alert.home.zone):%Y-%m-%d %H:%M %Z}.\n"
-            f"{settings.SITE_URL}{reverse('insights:home-alerts', args=[alert.home_id])}"
-        ),
-        from_email=None,
-        recipient_list=recipients,
-    )
-    Alert.objects.filter(pk=alert.pk).update(emailed_at=timezone.now())
-    return True
+def send_alert_email(*, alert: Alert, now: datetime | None = None) -> bool:
+    """Email ``alert`` to its recipients as their preferences say (analytics.insight_notify); True
+    when at least one email went out now. Raises the backend's error so the task can retry."""
+    from analytics.insight_notify import deliver_alert_email
+
+    return deliver_alert_email(alert=alert, now=now).sent > 0
 
 
 def acknowledge_alert(*, alert: Alert, now: datetime | None = None) -> Alert:

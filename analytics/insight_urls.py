@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from analytics import insight_views
+from analytics import insight_mail_views, insight_views
 
 app_name = "insights"
 
@@ -19,6 +19,10 @@ urlpatterns = [
         insight_views.alert_acknowledge,
         name="alert-acknowledge",
     ),
+    path("reports/weekly/", insight_mail_views.weekly_report_current, name="weekly-report"),
+    path("homes/<int:home_id>/reports/weekly/", insight_mail_views.weekly_report_page, name="home-weekly-report"),
+    path("reports/unsubscribe/<str:token>/", insight_mail_views.unsubscribe, name="report-unsubscribe"),
+    path("settings/notifications/", insight_mail_views.notification_settings, name="notification-settings"),
     path(
         "homes/<int:home_id>/recommendations/<int:recommendation_id>/dismiss/",
         insight_views.dismiss,

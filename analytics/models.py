@@ -391,3 +391,94 @@ class Alert(models.Model):
 
     def __str__(self) -> str:
         return f"{self.title} ({self.status})"
+
+
+# --- notifications, weekly reports, acted-on advice ----------------------------------------------
+
+
+class NotificationPreference(models.Model):
+    """How one user wants to hear from EnergyHome. No row means the defaults (everything on, no
+    quiet hours). Quiet hours are in the user's own time zone (``User.time_zone``); a window whose
+    start is after its end runs over midnight (22:00-07:00); equal or missing ends mean none."""
+
+    user = models.OneToOneField("accounts.User", on_delete=models.CASCADE, related_name="notification_preference")
+    alert_email = models.BooleanField(default=True, help_text="Email me my homes' alerts")
+    weekly_report = models.BooleanField(default=True, help_text="Email me the weekly report on Monday morning")
+    quiet_start = models.TimeField(null=True, blank=True, help_text="Alert emails wait from this local time")
+    quiet_end = models.TimeField(null=True, blank=True, help_text="... until this local time")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"notifications of {self.user_id}"
+
+    def in_quiet_hours(self, moment) -> bool:
+        """True when aware ``moment`` falls in the quiet hours, read on the user's local clock."""
+        import zoneinfo
+
+        start, end = self.quiet_start, self.quiet_end
+        if start is None or end is None or start == end:
+            return False
+        try:
+            zone = zoneinfo.ZoneInfo(self.user.time_zone or "UTC")
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            zone = zoneinfo.ZoneInfo("UTC")
+        local = moment.astimezone(zone).time().replace(tzinfo=None)
+        return start <= local < end if start < end else local >= start or local < end
+
+
+class AlertEmail(models.Model):
+    """One alert's email to one recipient: ``sent_at`` empty while it waits (quiet hours), so a
+    retry or a second run never sends it twice."""
+
+    alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="emails")
+    user = models.ForeignKey("accounts.User", on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["alert", "user"]
+        constraints = [models.UniqueConstraint(fields=["alert", "user"], name="alert_email_once_per_user")]
+
+    def __str__(self) -> str:
+        return f"alert {self.alert_id} to {self.user_id} ({'sent' if self.sent_at else 'waiting'})"
+
+
+class WeeklyReportEmail(models.Model):
+    """The weekly report of ``home`` for the local week starting Monday ``week_start``, sent to
+    ``user``: the row is claimed before sending, so a home never gets a week twice."""
+
+    home = models.ForeignKey(Home, on_delete=models.CASCADE, related_name="weekly_report_emails")
+    user = models.ForeignKey("accounts.User", on_delete=models.CASCADE, related_name="+")
+    week_start = models.DateField()
+    sent_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-week_start", "home", "user"]
+        constraints = [
+            models.UniqueConstraint(fields=["home", "user", "week_start"], name="weekly_report_once_per_week"),
+        ]
+
+    def __str__(self) -> str:
+        return f"report {self.home_id} {self.week_start} to {self.user_id}"
+
+
+class RecommendationAction(models.Model):
+    """A recommendation acted on in one click (a schedule through devices.rules), and its realised
+    saving measured afterwards against the device's own baseline: the mean import price its
+    energy paid in the ``baseline_days`` before ``acted_at`` against the days after, from the
+    hourly costs. Money in the home's currency; ``realised_month`` empty until measured."""
+
+    recommendation = models.OneToOneField(Recommendation, on_delete=models.CASCADE, related_name="action")
+    rule = models.ForeignKey("devices.Rule", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    acted_by = models.ForeignKey("accounts.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    acted_at = models.DateTimeField()
+    baseline_kwh_day = models.FloatField(null=True, blank=True)
+    baseline_price = models.DecimalField(**PRICE_DIGITS, null=True, blank=True)
+    after_days = models.PositiveSmallIntegerField(default=0)
+    after_kwh_day = models.FloatField(null=True, blank=True)
+    after_price = models.DecimalField(**PRICE_DIGITS, null=True, blank=True)
+    realised_month = models.DecimalField(**MONEY_DIGITS, null=True, blank=True)
+    measured_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"acted on {self.recommendation_id} ({self.realised_month})"

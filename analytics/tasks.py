@@ -121,3 +121,23 @@ def send_alert_email(self, alert_id: int) -> bool:
             logger.error("alert %s: email given up after %s attempts", alert_id, self.request.retries + 1)
             return False
         raise self.retry(exc=exc, countdown=30 * 2**self.request.retries) from exc
+
+
+@shared_task(name="analytics.tasks.send_waiting_alert_emails", ignore_result=True)
+def send_waiting_alert_emails() -> dict[str, int]:
+    """Beat, every 5 minutes: send alert emails that waited for their recipient's quiet hours."""
+    from analytics.insight_notify import send_waiting_alert_emails as sweep
+
+    return dataclasses.asdict(sweep())
+
+
+# --- weekly reports ------------------------------------------------------------------------------
+
+
+@shared_task(name="analytics.tasks.send_weekly_reports", acks_late=True, ignore_result=True)
+def send_weekly_reports() -> dict[str, int]:
+    """Beat, hourly: email last week's report to homes whose local time is Monday 07:xx.
+    Idempotent: a home, user and week is claimed before sending, never sent twice."""
+    from analytics import reports
+
+    return dataclasses.asdict(reports.send_weekly_reports())

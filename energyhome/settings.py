@@ -238,6 +238,16 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "analytics.tasks.weekly_recommendations",
         "schedule": crontab(minute=10, hour=4, day_of_week="mon"),
     },
+    # Hourly, because Monday 07:00 comes at a different UTC hour in each home's zone; the job
+    # sends only to homes whose local time is Monday 07:xx, and never a week twice.
+    "weekly-reports": {
+        "task": "analytics.tasks.send_weekly_reports",
+        "schedule": crontab(minute=5),
+    },
+    "alert-emails-after-quiet-hours": {  # alert emails that waited for a recipient's quiet hours
+        "task": "analytics.tasks.send_waiting_alert_emails",
+        "schedule": crontab(minute="*/5"),
+    },
     "clear-expired-sessions": {
         "task": "accounts.tasks.clear_expired_sessions",
         "schedule": crontab(minute=17, hour=3),

@@ -105,6 +105,21 @@ def render_command(user, home_id: int, device_id: int, command_id: int, created:
     return render_to_string(template, context)
 
 
+def render_alert(user, home_id: int, alert_id: int) -> str | None:
+    """The toast for a newly opened alert (analytics' partial, out-of-band into base.html's
+    ``#toasts``); None if ``user`` may no longer see the home, "" for an unknown alert."""
+    from analytics.models import Alert
+
+    try:
+        home = get_home_for(user, home_id)
+    except Http404:
+        return None
+    alert = Alert.objects.filter(pk=alert_id, home=home).first()
+    if alert is None:
+        return ""
+    return render_to_string("insights/_alert_toast.html", {"alert": alert, "home": home, "oob": True})
+
+
 def is_member(user, home_id: int) -> bool:
     try:
         get_home_for(user, home_id)
@@ -189,6 +204,18 @@ class LiveConsumer(AsyncWebsocketConsumer):
         html = await database_sync_to_async(render_command)(
             self.user, self.home_id, device_id, command_id, bool(event.get("created")), self.view
         )
+        if html is None:
+            await self._stop()
+        elif html.strip():
+            await self.send(text_data=html)
+
+    async def live_alert(self, event: dict) -> None:
+        """A ``live.alert`` event: an alert opened; every view shows its toast."""
+        try:
+            alert_id = int(event["alert_id"])
+        except (KeyError, TypeError, ValueError):
+            return
+        html = await database_sync_to_async(render_alert)(self.user, self.home_id, alert_id)
         if html is None:
             await self._stop()
         elif html.strip():

@@ -27,6 +27,7 @@ logger = logging.getLogger(__name__)
 
 EVENT_TYPE = "live.readings"
 COMMAND_EVENT_TYPE = "live.command"
+ALERT_EVENT_TYPE = "live.alert"
 # A channel layer that does not answer within this long is treated as down.
 SEND_TIMEOUT_S = 2.0
 FAILURE_CACHE_KEY = "live:publish-failures"
@@ -77,6 +78,12 @@ def publish_command(home_id: int, *, device_id: int, command_id: int, created: b
         home_id,
         {"type": COMMAND_EVENT_TYPE, "device_id": int(device_id), "command_id": int(command_id), "created": created},
     )
+
+
+def publish_alert(home_id: int, *, alert_id: int) -> None:
+    """Tell the home's sockets that alert ``alert_id`` opened (each renders its own toast after
+    re-checking membership). Never raises, like publish()."""
+    _publish(home_id, {"type": ALERT_EVENT_TYPE, "alert_id": int(alert_id)})
 
 
 def _publish(home_id: int, event: dict) -> None:
