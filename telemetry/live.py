@@ -65,7 +65,13 @@ def publish(home_id: int, latest: Mapping[int, dict]) -> None:
     """
     if not latest:
         return
-    _publish(home_id, build_event(latest))
+    try:
+        event = build_event(latest)
+    except Exception as exc:
+        _count_failure()
+        logger.warning("live publish to home %s skipped: malformed value (%s: %s)", home_id, type(exc).__name__, exc)
+        return
+    _publish(home_id, event)
 
 
 def publish_command(home_id: int, *, device_id: int, command_id: int, created: bool = False) -> None:
