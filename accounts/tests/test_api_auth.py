@@ -158,3 +158,30 @@ def test_totp_endpoints_are_there_for_the_app(user):
 
 def test_login_url_is_the_one_documented():
     assert LOGIN_URL == "/_allauth/app/v1/auth/login"
+
+
+def test_login_with_totp_gives_tokens_only_after_the_code(user):
+    from allauth.mfa.totp.internal.auth import (
+        TOTP,
+        format_hotp_value,
+        generate_totp_secret,
+        hotp_value,
+        yield_hotp_counters_from_time,
+    )
+
+    secret = generate_totp_secret()
+    TOTP.activate(user, secret)
+    first = app_login(Client(), "app@example.com")
+    assert first.status_code == 401, first.content
+    body = first.json()
+    assert "access_token" not in body["meta"]
+    assert any(flow["id"] == "mfa_authenticate" and flow.get("is_pending") for flow in body["data"]["flows"])
+    session_token = body["meta"]["session_token"]
+    code = format_hotp_value(hotp_value(secret, next(yield_hotp_counters_from_time())))
+    second = Client(headers={"X-Session-Token": session_token}).post(
+        "/_allauth/app/v1/auth/2fa/authenticate", json.dumps({"code": code}), content_type="application/json"
+    )
+    assert second.status_code == 200, second.content
+    meta = second.json()["meta"]
+    assert bearer_client(meta["access_token"]).get("/api/v1/me/").status_code == 200
+    assert meta["refresh_token"]
