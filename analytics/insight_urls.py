@@ -29,6 +29,11 @@ urlpatterns = [
         name="recommendation-dismiss",
     ),
     path(
+        "homes/<int:home_id>/recommendations/<int:recommendation_id>/act/",
+        insight_views.act,
+        name="recommendation-act",
+    ),
+    path(
         "homes/<int:home_id>/recommendations/<int:recommendation_id>/snooze/",
         insight_views.snooze,
         name="recommendation-snooze",

@@ -24,6 +24,7 @@ from accounts.selectors import get_home_for, get_home_for_write, role_in
 from analytics import insight_services
 from analytics.charts import BASE_LAYOUT, as_json_data
 from analytics.forecasts import MODEL_LABELS, forecast_cost, hourly_energy_series, local_midnight_before
+from analytics.insight_actions import MEASURE_MIN_DAYS, act_on_recommendation, action_offer
 from analytics.models import Alert, AlertRule, Anomaly, Forecast, Recommendation
 from analytics.recommendations import visible_recommendations
 from analytics.selectors import CONSUMER
@@ -76,9 +77,16 @@ def forecast_figure(history: list[tuple[str, float | None]], forecast: Forecast,
 
 
 def _recommendation_context(request: HttpRequest, home: Home, now: datetime) -> dict:
+    """Open advice (each with its one-click offer, if any) and advice acted on with its realised saving."""
+    acted = list(
+        Recommendation.objects.filter(home=home, action__isnull=False).select_related("action", "action__rule")
+    )
+    shown = [r for r in visible_recommendations(home, now=now) if r.pk not in {a.pk for a in acted}]
     return {
         "home": home,
-        "recommendations": visible_recommendations(home, now=now),
+        "recommendations": [(r, action_offer(r, now=now)) for r in shown],
+        "acted": acted,
+        "measure_min_days": MEASURE_MIN_DAYS,
         "can_edit": role_in(request.user, home) in WRITE_ROLES,
     }
 
@@ -147,6 +155,19 @@ def snooze(request: HttpRequest, home_id: int, recommendation_id: int) -> HttpRe
         insight_services.snooze_recommendation(recommendation=recommendation, days=days)
     except ValueError:
         return HttpResponse("days: snooze for 1 to 90 days", status=400, content_type="text/plain")
+    return _after_write(request, home)
+
+
+@login_required
+@require_POST
+def act(request: HttpRequest, home_id: int, recommendation_id: int) -> HttpResponse:
+    """The one-click action (a schedule through devices.rules); 400 naming the field when there is none."""
+    home, recommendation = _write(request, home_id, recommendation_id)
+    try:
+        act_on_recommendation(recommendation=recommendation, user=request.user)
+    except ValidationError as exc:
+        text = "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items())
+        return HttpResponse(text, status=400, content_type="text/plain")
     return _after_write(request, home)
 
 

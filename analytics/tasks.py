@@ -42,13 +42,16 @@ def reprice_stale() -> dict[str, int]:
 
 @shared_task(name="analytics.tasks.home_insights", acks_late=True, reject_on_worker_lost=True, ignore_result=True)
 def home_insights(home_id: int) -> dict[str, int]:
-    """Forecasts and anomalies of one home (idempotent); a deleted home is a no-op."""
+    """Forecasts, anomalies and realised savings of one home (idempotent); a deleted home is a no-op."""
     from analytics import insight_services
+    from analytics.insight_actions import measure_home
 
     home = Home.objects.filter(pk=home_id).first()
     if home is None:
         return {}
-    return dataclasses.asdict(insight_services.run_nightly(home=home))
+    stats = dataclasses.asdict(insight_services.run_nightly(home=home))
+    stats["actions_measured"] = measure_home(home=home)  # realised savings of acted-on advice
+    return stats
 
 
 @shared_task(name="analytics.tasks.nightly_insights", ignore_result=True)
