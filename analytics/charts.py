@@ -71,19 +71,23 @@ def balance_figure(points: Sequence[BalancePoint], shape: HomeShape) -> dict:
 
 
 def energy_bars_figure(
-    buckets: Sequence[str], groups: Sequence[tuple[str, Sequence[float]]], *, x_title: str, x_type: str = "category"
+    buckets: Sequence[str],
+    groups: Sequence[tuple[str, Sequence[float | None]]],
+    *,
+    x_title: str,
+    x_type: str = "category",
 ) -> dict:
     """Stacked bars of energy (kWh): one trace per group, one bar per bucket label.
 
     ``groups`` is ``[(label, kwh per bucket), ...]``; negative values (export, discharge) stack
-    below zero ("relative" bar mode).
+    below zero ("relative" bar mode); None (no data) stays None: a gap, not a zero bar.
     """
     figure = go.Figure()
     for label, values in groups:
         figure.add_trace(
             go.Bar(
                 x=list(buckets),
-                y=[round(v, 3) for v in values],
+                y=[round(v, 3) if v is not None else None for v in values],
                 name=label,
                 hovertemplate="%{y:,.2f} kWh<extra>" + label.replace("<", "&lt;") + "</extra>",
             )

@@ -21,6 +21,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from typing import TYPE_CHECKING
 
 from django.db.models import Sum
 from django.utils import timezone
@@ -29,6 +30,9 @@ from accounts.models import Home
 from devices.models import Device, DeviceType
 from telemetry.models import HourlyRollup
 from telemetry.selectors import LatestPower, latest_power, power_series
+
+if TYPE_CHECKING:
+    from analytics.summary import Bucket, Summary
 
 Category = DeviceType.Category
 CONSUMER, PRODUCER, STORAGE, METER = Category.CONSUMER, Category.PRODUCER, Category.STORAGE, Category.METER
@@ -741,13 +745,14 @@ def period_for(
 
 def previous_period(home: Home, period: Period) -> Period:
     """The period before: the previous calendar month(s) or year for month- and year-aligned
-    periods, otherwise the same number of days just before."""
-    first, last = period.first_day, period.last_day
-    if first.day == 1 and (last + timedelta(days=1)).day == 1:
-        months = (last.year - first.year) * 12 + last.month - first.month + 1
-        prev_first = _add_months(first, -months)
-        return _period(home, "previous", "previous period", prev_first, first - timedelta(days=1))
-    return _period(home, "previous", "previous period", first - timedelta(days=period.days), first - timedelta(days=1))
+    periods, otherwise the same number of days just before (the summary layer's rule,
+    ``analytics.summary.previous_bounds``)."""
+    from analytics.summary import previous_bounds
+
+    start, end = previous_bounds(home, period.start, period.end)
+    first = start.astimezone(home.zone).date()
+    last = end.astimezone(home.zone).date() - timedelta(days=1)
+    return _period(home, "previous", "previous period", first, last)
 
 
 def choose_step(period: Period) -> str:
@@ -759,20 +764,15 @@ def choose_step(period: Period) -> str:
     return "month"
 
 
-_GROUP_FIELDS = {
-    "device": ("device_id", "device__name"),
-    "room": ("device__room", "device__room"),
-    "type": ("device__type__slug", "device__type__name"),
-}
-
-
 @dataclass(frozen=True)
 class HistoryTable:
     """The figures a history view shows: one value per (group, bucket), in ``unit`` ("kWh" or "W").
 
     ``buckets`` are local labels for the table and CSV; ``x`` the chart's x values (local
     ISO times for hours and power, local dates for days, "YYYY-MM" for months). ``values[g][b]``
-    is rounded as shown (kWh to 3 decimals, W to 1): the chart, the table and the CSV share it.
+    is rounded as shown (kWh to 3 decimals, W to 1), None where the group has no data in that
+    bucket (a gap, not zero): the chart, the table and the CSV share it. ``coverage[b]`` is the
+    share (0..1) of the bucket's device-hours so far that have readings (energy only, else empty).
     """
 
     unit: str
@@ -781,15 +781,23 @@ class HistoryTable:
     x: tuple[str, ...]
     groups: tuple[str, ...]
     values: tuple[tuple[float | None, ...], ...]
+    coverage: tuple[float, ...] = ()
 
     @property
-    def rows(self) -> list[tuple[str, list[float | None], float | None]]:
-        """Per bucket: label, the groups' values, and (for energy) their sum."""
+    def has_data(self) -> bool:
+        return any(v is not None for series in self.values for v in series)
+
+    @property
+    def rows(self) -> list[tuple[str, list[float | None], float | None, float | None]]:
+        """Per bucket: label, the groups' values, (for energy) their sum or None when no group has
+        data, and the bucket's coverage (0..1, None for power)."""
         result = []
         for index, label in enumerate(self.buckets):
             cells = [series[index] for series in self.values]
-            total = round(sum(v for v in cells if v is not None), 3) if self.unit == "kWh" else None
-            result.append((label, cells, total))
+            present = [v for v in cells if v is not None]
+            total = round(sum(present), 3) if self.unit == "kWh" and present else None
+            coverage = self.coverage[index] if self.coverage else None
+            result.append((label, cells, total, coverage))
         return result
 
     @property
@@ -803,35 +811,108 @@ class HistoryTable:
 
 @dataclass(frozen=True)
 class Comparison:
-    """Energy (kWh) of the period so far vs the previous period to the same elapsed point."""
+    """Energy (kWh) of the period so far vs the previous period to the same elapsed point, and
+    ``coverage``: the share (0..1) of the period's device-hours so far that have readings."""
 
     current_kwh: float
     previous_kwh: float
     change_pct: float | None
     previous: Period
     to_date: bool
+    coverage: float = 1.0
 
     @property
     def change_abs_pct(self) -> float | None:
         return abs(self.change_pct) if self.change_pct is not None else None
 
-
-def _scoped(model, home: Home, categories: Iterable[str]):
-    return model.objects.filter(device__home=home, device__type__category__in=list(categories)).order_by()
-
-
-def _group_of(device: Device, by: str) -> tuple[object, str]:
-    if by == "device":
-        return device.pk, device.name
-    if by == "room":
-        return device.room, device.room or "No room"
-    return device.type.slug, device.type.name
+    @property
+    def partial(self) -> bool:
+        return self.coverage < 1.0
 
 
-def _group_label(by: str, raw_label: object) -> str:
-    if by == "room":
-        return raw_label or "No room"
-    return str(raw_label)
+def _period_summary(
+    home: Home, period: Period, *, resolution: str, by: str, categories: Iterable[str], now: datetime
+) -> Summary:
+    """The summary layer's figures for a history period (whole local days; the first and last
+    bucket may be partial, e.g. months of a custom period or Kolkata's half-past UTC hours)."""
+    from analytics.summary import summary
+
+    return summary(
+        home=home,
+        start=period.start,
+        end=period.end,
+        resolution=resolution,
+        group_by=by,
+        categories=categories,
+        whole_buckets=False,
+        now=now,
+    )
+
+
+def _holds_an_hour(bucket: Bucket) -> bool:
+    """Whether a UTC hour starts in the bucket (the half hour before 01:00 UTC-aligned hours of a
+    Kolkata day holds none: rollups are UTC hours)."""
+    first = bucket.start.replace(minute=0, second=0, microsecond=0)
+    if first < bucket.start:
+        first += HOUR
+    return first < bucket.end
+
+
+def _history_table(home: Home, result: Summary, step: str, now: datetime) -> HistoryTable:
+    """The buckets of a summary that have started by ``now`` and hold at least one UTC hour."""
+    indexes = [i for i, bucket in enumerate(result.buckets) if bucket.start < now and _holds_an_hour(bucket)]
+    starts = [result.buckets[i].start.astimezone(home.zone) for i in indexes]
+    if step == "hour":
+        labels = [f"{moment:%a %H:%M}" for moment in starts]
+        xs = [moment.replace(tzinfo=None).isoformat(timespec="seconds") for moment in starts]
+    elif step == "day":
+        labels = [f"{moment:%a %b %-d}" for moment in starts]
+        xs = [moment.date().isoformat() for moment in starts]
+    else:
+        labels = [f"{moment:%b %Y}" for moment in starts]
+        xs = [f"{moment:%Y-%m}" for moment in starts]
+
+    def kwh(cell) -> float | None:
+        return None if cell.energy_wh is None else round(cell.energy_wh / 1000, 3)
+
+    return HistoryTable(
+        unit="kWh",
+        step=step,
+        buckets=tuple(labels),
+        x=tuple(xs),
+        groups=tuple(g.label for g in result.groups),
+        values=tuple(tuple(kwh(g.cells[i]) for i in indexes) for g in result.groups),
+        coverage=tuple(result.buckets[i].coverage for i in indexes),
+    )
+
+
+def _comparison(home: Home, period: Period, result: Summary, now: datetime) -> Comparison:
+    return Comparison(
+        current_kwh=round(result.energy_wh / 1000, 3),
+        previous_kwh=round(result.previous_energy_wh / 1000, 3),
+        change_pct=result.energy_change_pct,
+        previous=previous_period(home, period),
+        to_date=period.start <= now < period.end,
+        coverage=result.coverage,
+    )
+
+
+def history_figures(
+    home: Home,
+    period: Period,
+    *,
+    by: str = "device",
+    categories: Iterable[str] = (CONSUMER,),
+    now: datetime | None = None,
+) -> tuple[HistoryTable, Comparison]:
+    """Energy (kWh) per ``by`` group per step (:func:`choose_step`: UTC hour, local day or local
+    month) of ``period`` up to now, and its comparison with the previous period, from one call of
+    the summary layer (``analytics.summary``). Groups sorted by total, largest first; a bucket
+    without readings is None (a gap), and ``coverage`` says how complete each figure is."""
+    now = now or timezone.now()
+    step = choose_step(period)
+    result = _period_summary(home, period, resolution=step, by=by, categories=categories, now=now)
+    return _history_table(home, result, step, now), _comparison(home, period, result, now)
 
 
 def energy_history(
@@ -842,60 +923,18 @@ def energy_history(
     categories: Iterable[str] = (CONSUMER,),
     now: datetime | None = None,
 ) -> HistoryTable:
-    """Energy (kWh) per ``by`` group per step (hour, local day or local month) of ``period``, from
-    hourly rollups (hours) or daily rollups (days, months). Groups sorted by total, largest first;
-    buckets cover the whole period (empty ones are 0) up to now."""
-    from telemetry.models import DailyRollup
+    """The table of :func:`history_figures`."""
+    return history_figures(home, period, by=by, categories=categories, now=now)[0]
 
+
+def compare_with_previous(
+    home: Home, period: Period, *, categories: Iterable[str] = (CONSUMER,), now: datetime | None = None
+) -> Comparison:
+    """Energy of ``period`` (up to now) vs the previous period (up to the same elapsed point when
+    ``period`` is still running), from the summary layer at day resolution."""
     now = now or timezone.now()
-    step = choose_step(period)
-    key_field, label_field = _GROUP_FIELDS[by]
-    cells: dict[tuple[object, object], float] = defaultdict(float)
-    labels: dict[object, str] = {}
-    if step == "hour":
-        rows = _scoped(HourlyRollup, home, categories).filter(hour__gte=period.start, hour__lt=period.end)
-        grouped = rows.values("hour", key_field, label_field).annotate(energy=Sum("energy_wh"))
-        for row in grouped:
-            cells[(row["hour"], row[key_field])] += row["energy"] or 0.0
-            labels[row[key_field]] = _group_label(by, row[label_field])
-        bucket_keys = []
-        # Rollups are UTC hours; in a zone with a fractional offset (Asia/Kolkata) the first one
-        # of the local day starts after local midnight (at 00:30).
-        moment = period.start.replace(minute=0, second=0, microsecond=0)
-        if moment < period.start:
-            moment += HOUR
-        while moment < min(period.end, now):
-            bucket_keys.append(moment)
-            moment += HOUR
-        bucket_labels = [f"{m.astimezone(home.zone):%a %H:%M}" for m in bucket_keys]
-        xs = [local_iso(m, home) for m in bucket_keys]
-    else:
-        rows = _scoped(DailyRollup, home, categories).filter(day__gte=period.first_day, day__lte=period.last_day)
-        grouped = rows.values("day", key_field, label_field).annotate(energy=Sum("energy_wh"))
-        month_step = step == "month"
-        for row in grouped:
-            bucket = row["day"].replace(day=1) if month_step else row["day"]
-            cells[(bucket, row[key_field])] += row["energy"] or 0.0
-            labels[row[key_field]] = _group_label(by, row[label_field])
-        today = now.astimezone(home.zone).date()
-        last = min(period.last_day, today)
-        bucket_keys = []
-        day = period.first_day.replace(day=1) if month_step else period.first_day
-        while day <= last:
-            bucket_keys.append(day)
-            day = _add_months(day, 1) if month_step else day + timedelta(days=1)
-        bucket_labels = [f"{d:%b %Y}" if month_step else f"{d:%a %b %-d}" for d in bucket_keys]
-        xs = [f"{d:%Y-%m}" if month_step else d.isoformat() for d in bucket_keys]
-    group_keys = sorted(labels, key=lambda k: (-sum(v for (b, g), v in cells.items() if g == k), labels[k]))
-    values = tuple(tuple(round(cells.get((b, g), 0.0) / 1000, 3) for b in bucket_keys) for g in group_keys)
-    return HistoryTable(
-        unit="kWh",
-        step=step,
-        buckets=tuple(bucket_labels),
-        x=tuple(xs),
-        groups=tuple(labels[g] for g in group_keys),
-        values=values,
-    )
+    result = _period_summary(home, period, resolution="day", by="device", categories=categories, now=now)
+    return _comparison(home, period, result, now)
 
 
 def power_history(
@@ -945,35 +984,4 @@ def power_history(
         x=tuple(local_iso(t, home) for t in times),
         groups=tuple(labels[g] for g in group_keys),
         values=values,
-    )
-
-
-def _energy_between(home: Home, categories: Iterable[str], start: datetime, end: datetime) -> float:
-    total = (
-        _scoped(HourlyRollup, home, categories)
-        .filter(hour__gte=start, hour__lt=end)
-        .aggregate(total=Sum("energy_wh"))["total"]
-    )
-    return total or 0.0
-
-
-def compare_with_previous(
-    home: Home, period: Period, *, categories: Iterable[str] = (CONSUMER,), now: datetime | None = None
-) -> Comparison:
-    """Energy of ``period`` (up to now) vs the previous period (up to the same elapsed point when
-    ``period`` is still running), from hourly rollups."""
-    now = now or timezone.now()
-    categories = list(categories)
-    previous = previous_period(home, period)
-    to_date = period.start <= now < period.end
-    current_end = min(period.end, now)
-    previous_end = min(previous.end, previous.start + (current_end - period.start)) if to_date else previous.end
-    current = _energy_between(home, categories, period.start, current_end) if current_end > period.start else 0.0
-    before = _energy_between(home, categories, previous.start, previous_end)
-    return Comparison(
-        current_kwh=round(current / 1000, 3),
-        previous_kwh=round(before / 1000, 3),
-        change_pct=percent_change(current, before),
-        previous=previous,
-        to_date=to_date,
     )

@@ -28,6 +28,7 @@ from __future__ import annotations
 import math
 from bisect import bisect_right
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
@@ -188,11 +189,16 @@ _BOUNDARY_TEXT = {
 }
 
 
-def bucket_bounds(home: Home, start: datetime, end: datetime, resolution: str) -> list[datetime]:
+def bucket_bounds(
+    home: Home, start: datetime, end: datetime, resolution: str, *, whole_buckets: bool = True
+) -> list[datetime]:
     """Boundaries ``[start, b1, …, end]`` of the local buckets of ``resolution``; validates the period.
 
     ValidationError on ``resolution`` (unknown, does not divide the period, too many buckets)
-    or ``end`` (not after ``start``). ``start``/``end`` must be aware.
+    or ``end`` (not after ``start``). ``start``/``end`` must be aware. With ``whole_buckets``
+    False the period need not fall on bucket boundaries: the first and last buckets are then
+    cut at ``start`` and ``end`` (e.g. months of a period from the 10th, or UTC hours of a
+    local day that starts at half past in Asia/Kolkata).
     """
     if resolution not in RESOLUTIONS:
         raise ValidationError({"resolution": f"{resolution!r} is not one of {', '.join(RESOLUTIONS)}."})
@@ -201,7 +207,7 @@ def bucket_bounds(home: Home, start: datetime, end: datetime, resolution: str) -
     if end <= start:
         raise ValidationError({"end": "The end must be after the start."})
     for name, moment in (("start", start), ("end", end)):
-        if _local_start(moment, home, resolution) != moment:
+        if whole_buckets and _local_start(moment, home, resolution) != moment:
             local = moment.astimezone(home.zone).isoformat()
             raise ValidationError(
                 {
@@ -214,7 +220,7 @@ def bucket_bounds(home: Home, start: datetime, end: datetime, resolution: str) -
         raise ValidationError({"resolution": f"At most {MAX_BUCKETS} hours; choose day or coarser."})
     bounds = [start]
     while bounds[-1] < end:
-        bounds.append(_next_start(bounds[-1], home, resolution))
+        bounds.append(min(_next_start(_local_start(bounds[-1], home, resolution), home, resolution), end))
         if len(bounds) > MAX_BUCKETS + 1:
             raise ValidationError({"resolution": f"At most {MAX_BUCKETS} buckets; choose a coarser resolution."})
     return bounds
@@ -250,17 +256,23 @@ def summary(
     room: str | None = None,
     type_slug: str | None = None,
     now: datetime | None = None,
+    categories: Iterable[str] = (DeviceType.Category.CONSUMER,),
+    whole_buckets: bool = True,
 ) -> Summary:
     """Energy and cost of ``home``'s consumers in ``[start, end)`` by ``group_by`` and local bucket.
 
     See the module docstring for the rules. ValidationError names the parameter at fault:
-    ``resolution``, ``group_by``, ``end``, ``device`` (not a consumer device of this home).
+    ``resolution``, ``group_by``, ``end``, ``device`` (not a device of this home in ``categories``).
+    ``categories`` widens the scope beyond consumers (the History page's "Solar", "Grid",
+    "All devices"; cost stays the import cost of the devices' hourly cost rows);
+    ``whole_buckets`` False allows a period that does not fall on bucket boundaries
+    (:func:`bucket_bounds`).
     """
     if group_by not in GROUPINGS:
         raise ValidationError({"group_by": f"{group_by!r} is not one of {', '.join(GROUPINGS)}."})
-    bounds = bucket_bounds(home, start, end, resolution)
+    bounds = bucket_bounds(home, start, end, resolution, whole_buckets=whole_buckets)
     now = now or timezone.now()
-    devices = _scope(home, device_id=device_id, room=room, type_slug=type_slug)
+    devices = _scope(home, device_id=device_id, room=room, type_slug=type_slug, categories=categories)
     ids = [d.pk for d in devices]
     group_of = {d.pk: _group_key(d, group_by) for d in devices}
     labels = {_group_key(d, group_by): _group_label(d, group_by) for d in devices}
@@ -385,12 +397,16 @@ def summary(
     )
 
 
-def _scope(home: Home, *, device_id: int | None, room: str | None, type_slug: str | None) -> list[Device]:
-    devices = Device.objects.filter(home=home, type__category=DeviceType.Category.CONSUMER).select_related("type")
+def _scope(
+    home: Home, *, device_id: int | None, room: str | None, type_slug: str | None, categories: Iterable[str]
+) -> list[Device]:
+    categories = list(categories)
+    devices = Device.objects.filter(home=home, type__category__in=categories).select_related("type")
     if device_id is not None:
         devices = devices.filter(pk=device_id)
         if not devices.exists():
-            raise ValidationError({"device": f"Device {device_id} is not a consumer device of this home."})
+            kind = "a consumer" if categories == [DeviceType.Category.CONSUMER] else f"a {'/'.join(categories)}"
+            raise ValidationError({"device": f"Device {device_id} is not {kind} device of this home."})
     if room is not None:
         devices = devices.filter(room=room)
     if type_slug:

@@ -1,6 +1,10 @@
 """History pages: energy by hour/day/month and power curves for a period, with a comparison,
 a table of the same figures and a CSV of exactly those figures.
 
+Energy figures come from the summary layer (``analytics.selectors.history_figures`` over
+``analytics.summary``): a bucket without readings is a gap (None: no bar, an empty table cell
+and CSV field), and the page says how much of the period has readings when it is not all.
+
 One URL serves the page and, for htmx requests, the fragment the controls swap in (the URL
 is pushed, so the back button and shared links work).
 """
@@ -26,7 +30,7 @@ from analytics.selectors import (
     SHOWS,
     HistoryTable,
     compare_with_previous,
-    energy_history,
+    history_figures,
     period_for,
     power_history,
 )
@@ -59,8 +63,10 @@ def _csv(table: HistoryTable, filename: str) -> HttpResponse:
     writer = csv.writer(response)
     energy = table.unit == "kWh"
     writer.writerow(["time", *[f"{g} ({table.unit})" for g in table.groups], *(["total (kWh)"] if energy else [])])
-    for x, (_label, cells, total) in zip(table.x, table.rows, strict=True):
-        writer.writerow([x, *["" if v is None else v for v in cells], *([total] if energy else [])])
+    for x, (_label, cells, total, _coverage) in zip(table.x, table.rows, strict=True):
+        writer.writerow(
+            [x, *["" if v is None else v for v in cells], *(["" if total is None else total] if energy else [])]
+        )
     return response
 
 
@@ -81,8 +87,9 @@ def history(request: HttpRequest) -> HttpResponse:
     view = "power" if params.get("view") == "power" and period.days <= POWER_MAX_DAYS else "energy"
     if view == "power":
         table = power_history(home, period, by=by, categories=categories)
+        comparison = compare_with_previous(home, period, categories=categories)
     else:
-        table = energy_history(home, period, by=by, categories=categories)
+        table, comparison = history_figures(home, period, by=by, categories=categories)
     if params.get("format") == "csv":
         return _csv(table, f"energyhome-{slugify(home.name)}-{period.first_day}-{period.last_day}-{view}-by-{by}")
     query = params.copy()
@@ -99,8 +106,8 @@ def history(request: HttpRequest) -> HttpResponse:
         "view": view,
         "power_allowed": period.days <= POWER_MAX_DAYS,
         "table": table,
-        "figure": _figure(table) if table.groups else None,
-        "comparison": compare_with_previous(home, period, categories=categories),
+        "figure": _figure(table) if table.has_data else None,
+        "comparison": comparison,
         "csv_query": query.urlencode(),
     }
     if request.htmx and not request.htmx.history_restore_request:

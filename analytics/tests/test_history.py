@@ -1,5 +1,6 @@
-"""History: periods in the home's time zone, figures equal to the rollups, the CSV equal to the
-chart, htmx fragment vs page, and 404 for a non-member."""
+"""History: periods in the home's time zone, figures equal to the rollups (through the summary
+layer), the CSV equal to the chart, gaps shown as gaps and partial data said so, htmx fragment vs
+page, and 404 for a non-member."""
 
 from __future__ import annotations
 
@@ -148,7 +149,7 @@ def test_hourly_figures_equal_the_hourly_rollups(owner_client, history_home):
         .values("device__room")
         .annotate(total=Sum("energy_wh"))
     )
-    shown = {trace["name"]: sum(trace["y"]) for trace in table_figure["data"]}
+    shown = {trace["name"]: sum(v for v in trace["y"] if v is not None) for trace in table_figure["data"]}
     for row in expected:
         assert shown[row["device__room"]] == pytest.approx(row["total"] / 1000, abs=0.002)
 
@@ -165,7 +166,7 @@ def test_csv_has_exactly_the_chart_figures(owner_client, history_home):
     for column, trace in enumerate(figure["data"], start=1):
         assert header[column] == f"{trace['name']} (kWh)"
         assert [row[0] for row in body] == trace["x"]
-        assert [float(row[column]) for row in body] == trace["y"]
+        assert [float(row[column]) if row[column] else None for row in body] == trace["y"]
 
 
 def test_power_view_draws_lines_in_watts_for_short_periods(owner_client, history_home):
@@ -209,3 +210,95 @@ def test_custom_dates_are_used_and_a_period_without_data_says_so(owner_client, h
     html = response.content.decode()
     assert "Jan 3, 2025 – Jan 10, 2025" in html
     assert "No data for this period" in html
+
+
+def _csv_rows(client, params) -> list[list[str]]:
+    response = client.get(reverse("analytics:history"), {**params, "format": "csv"})
+    return list(csv.reader(io.StringIO(response.content.decode())))
+
+
+@pytest.fixture
+def gappy_home(home):
+    """A plug with readings on the 5th and 7th of January 2026 (Berlin) and none on the 6th."""
+    plug = register(home, name="Plug", room="Office").device
+    for day in (5, 7):
+        first = datetime(2026, 1, day - 1, 23, tzinfo=UTC)  # local midnight (CET)
+        for n in range(24):
+            _hourly(plug, first + timedelta(hours=n), 100)
+    return home
+
+
+GAP_PERIOD = {"period": "custom", "start": "2026-01-05", "end": "2026-01-07", "by": "device"}
+
+
+def test_a_day_without_readings_is_a_gap_in_chart_table_and_csv(owner_client, gappy_home):
+    html = owner_client.get(reverse("analytics:history"), GAP_PERIOD).content.decode()
+    (trace,) = _figure(html)["data"]
+    assert trace["x"] == ["2026-01-05", "2026-01-06", "2026-01-07"]
+    assert trace["y"] == [2.4, None, 2.4]  # null in the plotly JSON: no bar, not a zero bar
+    row = re.search(r"<tr><th scope=\"row\">Tue Jan 6</th>(.*?)</tr>", html, re.S).group(1)
+    assert row.count("no data") == 2  # the plug's cell and the row total
+    assert "0.0" not in row
+    rows = _csv_rows(owner_client, GAP_PERIOD)
+    assert rows[0] == ["time", "Plug (kWh)", "total (kWh)"]
+    assert rows[1:] == [["2026-01-05", "2.4", "2.4"], ["2026-01-06", "", ""], ["2026-01-07", "2.4", "2.4"]]
+
+
+def test_a_figure_on_partial_data_says_how_much_of_the_period_has_readings(owner_client, gappy_home):
+    html = owner_client.get(reverse("analytics:history"), GAP_PERIOD).content.decode()
+    note = re.search(r'<span class="muted partial-note" id="coverage-note">(.*?)</span>', html, re.S).group(1)
+    assert "readings cover 67% of the period" in note  # 48 of 72 device-hours
+    assert "<strong>4.80 kWh</strong>" in html
+    # Per day: the 6th has no readings at all, the others all of them.
+    assert re.findall(r'<td class="num(?: partial)?">(\d+)%</td>', html) == ["100", "0", "100", "67"]
+
+
+def test_a_fully_covered_period_has_no_partial_note(owner_client, gappy_home):
+    html = owner_client.get(reverse("analytics:history"), {**GAP_PERIOD, "start": "2026-01-05", "end": "2026-01-05"})
+    html = html.content.decode()
+    assert "coverage-note" not in html
+    assert _figure(html)["data"][0]["y"][:1] == [0.1]  # hour steps for a single day
+
+
+def test_history_figures_come_from_the_summary_layer(gappy_home):
+    from analytics.selectors import history_figures
+    from analytics.summary import summary
+
+    period = period_for(gappy_home, "custom", first=date(2026, 1, 5), last=date(2026, 1, 7))
+    now = datetime(2026, 2, 1, tzinfo=UTC)
+    table, comparison = history_figures(gappy_home, period, now=now)
+    layer = summary(home=gappy_home, start=period.start, end=period.end, resolution="day", now=now)
+    assert table.values == tuple(
+        tuple(None if c.energy_wh is None else round(c.energy_wh / 1000, 3) for c in g.cells) for g in layer.groups
+    )
+    assert table.coverage == tuple(b.coverage for b in layer.buckets)
+    assert comparison.current_kwh == round(layer.energy_wh / 1000, 3)
+    assert comparison.coverage == layer.coverage and comparison.partial
+
+
+def test_month_steps_of_a_custom_period_start_and_end_with_it(home):
+    plug = register(home, name="Plug").device
+    _hourly(plug, datetime(2025, 1, 5, 12, tzinfo=UTC), 5000)  # before the period
+    _hourly(plug, datetime(2025, 1, 15, 12, tzinfo=UTC), 1000)
+    _hourly(plug, datetime(2025, 3, 1, 12, tzinfo=UTC), 2000)
+    _hourly(plug, datetime(2025, 4, 20, 12, tzinfo=UTC), 3000)
+    _hourly(plug, datetime(2025, 4, 25, 12, tzinfo=UTC), 7000)  # after the period
+    period = period_for(home, "custom", first=date(2025, 1, 10), last=date(2025, 4, 20))
+    table = energy_history(home, period, now=datetime(2026, 1, 1, tzinfo=UTC))
+    assert table.step == "month"
+    assert table.x == ("2025-01", "2025-02", "2025-03", "2025-04")
+    assert table.values == ((1.0, None, 2.0, 3.0),)
+    assert table.total == 6.0
+
+
+def test_the_devices_choice_widens_the_summary_beyond_consumers(owner_client, home):
+    plug = register(home, name="Plug").device
+    roof = register(home, type="solar-inverter", name="Roof").device
+    hour = datetime(2026, 1, 5, 10, tzinfo=UTC)
+    _hourly(plug, hour, 500)
+    _hourly(roof, hour, 1500)
+    params = {"period": "custom", "start": "2026-01-05", "end": "2026-01-05"}
+    solar = _figure(owner_client.get(reverse("analytics:history"), {**params, "show": "production"}).content.decode())
+    assert [t["name"] for t in solar["data"]] == ["Roof"]
+    every = _figure(owner_client.get(reverse("analytics:history"), {**params, "show": "all"}).content.decode())
+    assert {t["name"]: sum(v or 0 for v in t["y"]) for t in every["data"]} == {"Roof": 1.5, "Plug": 0.5}
