@@ -22,6 +22,7 @@ from devices import commands, rules
 from devices.control_forms import RuleForm, payload_from
 from devices.models import Command, Issuer, Rule
 from devices.selectors import commands_for, control_panel, devices_for, get_device_for, get_rule_for, rules_for
+from devices.templatetags.device_controls import looks_on
 from energyhome.forms import apply_validation_errors
 
 COMMANDS_PER_PAGE = 25
@@ -57,7 +58,14 @@ def device_command(request: HttpRequest, pk: int) -> HttpResponse:
         )
     except ValidationError as exc:
         errors = _messages_of(exc)
-    context = {"panel": control_panel(device), "errors": errors, "can_write": True, "where": request.POST.get("where")}
+    panel = control_panel(device)
+    context = {
+        "panel": panel,
+        "errors": errors,
+        "can_write": True,
+        "where": request.POST.get("where"),
+        "looks_on": looks_on(panel),
+    }
     if request.htmx:
         template = "devices/_tile_control.html" if context["where"] == "tile" else "devices/_controls.html"
         return render(request, template, context)

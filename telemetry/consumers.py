@@ -100,7 +100,10 @@ def render_command(user, home_id: int, device_id: int, command_id: int, created:
     device = Device.objects.filter(pk=device_id, home=home).select_related("type", "home").first()
     if device is None:
         return ""
-    context = {"panel": control_panel(device), "can_write": can_write, "oob": True}
+    from devices.templatetags.device_controls import looks_on
+
+    panel = control_panel(device)
+    context = {"panel": panel, "can_write": can_write, "oob": True, "looks_on": looks_on(panel)}
     template = "devices/_tile_control.html" if view == "dashboard" else "devices/_controls.html"
     return render_to_string(template, context)
 

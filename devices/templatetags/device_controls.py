@@ -23,7 +23,22 @@ def tile_control(context, tile) -> dict:
     if can_write is None:
         user = context.get("user") or getattr(context.get("request"), "user", None)
         can_write = user is not None and role_in(user, device.home) in WRITE_ROLES
-    return {"panel": control_panel(device), "can_write": can_write, "oob": False}
+    panel = control_panel(device)
+    return {"panel": panel, "can_write": can_write, "oob": False, "looks_on": looks_on(panel, tile)}
+
+
+def looks_on(panel, tile=None) -> bool:
+    """What the tile's switch offers: the state the device confirmed, else what its power suggests."""
+    if panel.is_on is not None:
+        return panel.is_on
+    if tile is not None:
+        return getattr(tile, "state", "on") not in {"off", "idle", "offline", "no-data", "inactive"}
+    newest = panel.device.readings.order_by("-time").values_list("power_w", flat=True).first()
+    return newest is not None and newest > STANDBY_W
+
+
+# Below this a switchable device counts as off (a relay's own draw, an EV charger's idle electronics).
+STANDBY_W = 5.0
 
 
 @register.filter

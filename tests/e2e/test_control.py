@@ -40,7 +40,7 @@ def test_toggle_a_simulated_device_off_and_see_its_power_drop(site, page, shot):
     assert status == 201
 
     page.wait_for_function(f"document.querySelector('{tile} .tile-power').textContent.trim() === '0 W'")
-    page.wait_for_selector(f"{tile} .tile-control button:has-text('On')")
+    page.wait_for_selector(f"{tile} .tile-control button:has-text('Turn on')")
     assert page.url == f"{site['url']}/"  # no reload
     shot("control-03-off")
 
