@@ -955,14 +955,9 @@ def power_history(
     devices = list(Device.objects.filter(home=home, type__category__in=list(categories)).select_related("home", "type"))
     if end <= period.start or not devices:
         return HistoryTable("W", "power", (), (), (), ())
-    group_of = {
-        d.pk: (d.pk, d.name)
-        if by == "device"
-        else (d.room, d.room or "No room")
-        if by == "room"
-        else (d.type.slug, d.type.name)
-        for d in devices
-    }
+    from analytics.summary import group_key, group_label
+
+    group_of = {d.pk: (group_key(d, by), group_label(d, by)) for d in devices}
     points = power_series(devices=devices, start=period.start, end=end, step=step, by_device=True)
     cells: dict[tuple[datetime, object], float] = defaultdict(float)
     labels: dict[object, str] = {}

@@ -274,8 +274,8 @@ def summary(
     now = now or timezone.now()
     devices = _scope(home, device_id=device_id, room=room, type_slug=type_slug, categories=categories)
     ids = [d.pk for d in devices]
-    group_of = {d.pk: _group_key(d, group_by) for d in devices}
-    labels = {_group_key(d, group_by): _group_label(d, group_by) for d in devices}
+    group_of = {d.pk: group_key(d, group_by) for d in devices}
+    labels = {group_key(d, group_by): group_label(d, group_by) for d in devices}
     hour_count = [_elapsed_hours(bounds[i], bounds[i + 1], now) for i in range(len(bounds) - 1)]
     n_buckets = len(hour_count)
 
@@ -414,7 +414,8 @@ def _scope(
     return list(devices.order_by("name", "pk"))
 
 
-def _group_key(device: Device, group_by: str) -> int | str:
+def group_key(device: Device, group_by: str) -> int | str:
+    """What ``device`` is grouped under for ``group_by`` (its id, room or type slug)."""
     if group_by == "device":
         return device.pk
     if group_by == "room":
@@ -422,7 +423,8 @@ def _group_key(device: Device, group_by: str) -> int | str:
     return device.type.slug
 
 
-def _group_label(device: Device, group_by: str) -> str:
+def group_label(device: Device, group_by: str) -> str:
+    """The label of ``device``'s group ("No room" for a device without one)."""
     if group_by == "device":
         return device.name
     if group_by == "room":
