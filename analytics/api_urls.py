@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.urls import path
+from django.urls import include, path
 
 from analytics import api
 
@@ -21,4 +21,6 @@ urlpatterns: list = [
     ),
     path("homes/<int:home_id>/summary/", api.SummaryView.as_view(), name="api-summary"),
     path("homes/<int:home_id>/balance/", api.BalanceView.as_view(), name="api-balance"),
+    # Forecasts, anomalies, recommendations, alerts, alert rules and reports: analytics/insight_api.py.
+    path("", include("analytics.insight_api_urls")),
 ]

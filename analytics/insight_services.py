@@ -246,18 +246,10 @@ class AlertStats:
     resolved: int = 0
 
 
-def create_alert_rule(
-    *,
-    home: Home,
-    kind: str,
-    device_id: object = None,
-    threshold: object = None,
-    minutes: object = None,
-    email: bool = True,
-    created_by=None,
-) -> AlertRule:
-    """Validate and store a rule; ValidationError naming each bad field (``kind``, ``device``,
-    ``threshold``, ``minutes``) with the reason. The caller checked write rights on ``home``."""
+def _validated_rule(
+    home: Home, kind: str, device_id: object, threshold: object, minutes: object
+) -> tuple[Device | None, Decimal | None, int | None]:
+    """(device, threshold, minutes) for a rule of ``kind``; ValidationError naming each bad field."""
     errors: dict[str, str] = {}
     if kind not in AlertRule.Kind.values:
         errors["kind"] = f"{kind!r} is not a kind of alert ({', '.join(AlertRule.Kind.values)})."
@@ -286,6 +278,8 @@ def create_alert_rule(
                     if kind == AlertRule.Kind.MONTHLY_BUDGET
                     else "Must be more than zero."
                 )
+            elif value >= Decimal("1e9"):
+                errors["threshold"] = "Must be less than 1000000000."
     count = None
     if kind in NEEDS_MINUTES:
         try:
@@ -297,9 +291,64 @@ def create_alert_rule(
                 errors["minutes"] = f"Must be between 1 and {ALERT_MAX_MINUTES} minutes."
     if errors:
         raise ValidationError(errors)
+    return device, value, count
+
+
+def create_alert_rule(
+    *,
+    home: Home,
+    kind: str,
+    device_id: object = None,
+    threshold: object = None,
+    minutes: object = None,
+    email: bool = True,
+    created_by=None,
+) -> AlertRule:
+    """Validate and store a rule; ValidationError naming each bad field (``kind``, ``device``,
+    ``threshold``, ``minutes``) with the reason. The caller checked write rights on ``home``."""
+    device, value, count = _validated_rule(home, kind, device_id, threshold, minutes)
     return AlertRule.objects.create(
         home=home, kind=kind, device=device, threshold=value, minutes=count, email=email, created_by=created_by
     )
+
+
+_UNSET = object()
+
+
+def update_alert_rule(
+    *,
+    rule: AlertRule,
+    kind: object = _UNSET,
+    device_id: object = _UNSET,
+    threshold: object = _UNSET,
+    minutes: object = _UNSET,
+    email: object = _UNSET,
+    is_active: object = _UNSET,
+) -> AlertRule:
+    """Change the given fields of ``rule`` (the others stay), validated as a whole rule, as
+    create_alert_rule does. Open alerts of the rule stay and resolve when their cause clears."""
+
+    def given(value: object, current: object) -> object:
+        return current if value is _UNSET else value
+
+    kind = given(kind, rule.kind)
+    device, value, count = _validated_rule(
+        rule.home,
+        kind,
+        given(device_id, rule.device_id),
+        given(threshold, rule.threshold),
+        given(minutes, rule.minutes),
+    )
+    rule.kind, rule.device, rule.threshold, rule.minutes = kind, device, value, count
+    rule.email = bool(given(email, rule.email))
+    rule.is_active = bool(given(is_active, rule.is_active))
+    rule.save()
+    return rule
+
+
+def delete_alert_rule(*, rule: AlertRule) -> None:
+    """Delete ``rule`` and its alerts."""
+    rule.delete()
 
 
 def _today_start(home: Home, now: datetime) -> datetime:

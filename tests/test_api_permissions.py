@@ -110,7 +110,107 @@ ENDPOINTS: list[Endpoint] = [
         allowed=Role.MEMBER,
         refused=Role.VIEWER,
     ),
+    # --- insights (analytics/insight_api.py) ---
+    Endpoint("forecasts", "get", lambda w: f"/api/v1/homes/{w.home.pk}/forecasts/"),
+    Endpoint("anomalies", "get", lambda w: f"/api/v1/homes/{w.home.pk}/anomalies/"),
+    Endpoint("recommendations", "get", lambda w: f"/api/v1/homes/{w.home.pk}/recommendations/"),
+    Endpoint(
+        "recommendation-dismiss",
+        "post",
+        lambda w: f"/api/v1/homes/{w.home.pk}/recommendations/{_recommendation(w).pk}/dismiss/",
+        allowed=Role.MEMBER,
+        refused=Role.VIEWER,
+    ),
+    Endpoint(
+        "recommendation-snooze",
+        "post",
+        lambda w: f"/api/v1/homes/{w.home.pk}/recommendations/{_recommendation(w).pk}/snooze/",
+        lambda w: {"days": 3},
+        allowed=Role.MEMBER,
+        refused=Role.VIEWER,
+    ),
+    Endpoint(
+        "recommendation-act",
+        "post",
+        lambda w: f"/api/v1/homes/{w.home.pk}/recommendations/{_recommendation(w, actionable=True).pk}/act/",
+        ok=201,
+        allowed=Role.MEMBER,
+        refused=Role.VIEWER,
+    ),
+    Endpoint("alerts", "get", lambda w: f"/api/v1/homes/{w.home.pk}/alerts/"),
+    Endpoint(
+        "alert-acknowledge",
+        "post",
+        lambda w: f"/api/v1/homes/{w.home.pk}/alerts/{_alert(w).pk}/acknowledge/",
+        allowed=Role.MEMBER,
+        refused=Role.VIEWER,
+    ),
+    Endpoint("alert-rules", "get", lambda w: f"/api/v1/homes/{w.home.pk}/alert-rules/"),
+    Endpoint(
+        "alert-rule-create",
+        "post",
+        lambda w: f"/api/v1/homes/{w.home.pk}/alert-rules/",
+        lambda w: {"kind": "monthly_budget", "threshold": "80"},
+        ok=201,
+        allowed=Role.MEMBER,
+        refused=Role.VIEWER,
+    ),
+    Endpoint("alert-rule-detail", "get", lambda w: f"/api/v1/homes/{w.home.pk}/alert-rules/{_rule(w).pk}/"),
+    Endpoint(
+        "alert-rule-update",
+        "patch",
+        lambda w: f"/api/v1/homes/{w.home.pk}/alert-rules/{_rule(w).pk}/",
+        lambda w: {"is_active": False},
+        allowed=Role.MEMBER,
+        refused=Role.VIEWER,
+    ),
+    Endpoint(
+        "alert-rule-delete",
+        "delete",
+        lambda w: f"/api/v1/homes/{w.home.pk}/alert-rules/{_rule(w).pk}/",
+        ok=204,
+        allowed=Role.MEMBER,
+        refused=Role.VIEWER,
+    ),
+    Endpoint("weekly-report", "get", lambda w: f"/api/v1/homes/{w.home.pk}/reports/weekly/"),
 ]
+
+
+def _recommendation(w: World, *, actionable: bool = False):
+    """A recommendation of ``w.home``; ``actionable``: moving an EV charger's load under a two-rate tariff."""
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from analytics.models import Recommendation
+    from analytics.tests.test_recommendations import device, tou_tariff
+
+    charger = None
+    if actionable:
+        tou_tariff(w.home)
+        charger = device(w.home, "ev-charger", "Wallbox")
+    return Recommendation.objects.create(
+        home=w.home, device=charger, kind="shift_load" if actionable else "cut_standby",
+        key=f"advice:{'shift' if actionable else 'standby'}", title="Advice", reason="A reason.",
+        saving_kwh_month=10.0, saving_month=Decimal("3.00"), currency="EUR", evaluated_at=timezone.now(),
+    )  # fmt: skip
+
+
+def _rule(w: World):
+    from analytics.insight_services import create_alert_rule
+
+    return create_alert_rule(home=w.home, kind="monthly_budget", threshold="100")
+
+
+def _alert(w: World):
+    from django.utils import timezone
+
+    from analytics.models import Alert
+
+    rule = _rule(w)
+    return Alert.objects.create(
+        home=w.home, rule=rule, cause="month:x:80", title="80 %", message="Budget.", opened_at=timezone.now()
+    )
 
 
 @pytest.fixture
