@@ -40,6 +40,7 @@ from analytics.flow import balance_steps, battery_soc_by_step
 from analytics.forms import MAX_PRICE_CSV_BYTES
 from analytics.models import PricePoint, Tariff
 from analytics.summary import GROUPINGS, RESOLUTIONS, parse_instant, summary
+from energyhome.api_pagination import PAGE_PARAMETERS, paginated
 from energyhome.api_schema import errors
 
 TAGS = ["costs"]
@@ -93,7 +94,8 @@ class TariffListView(APIView):
     @extend_schema(
         tags=TAGS,
         summary="The home's tariffs, newest first",
-        responses={200: TariffSerializer(many=True), **errors(401, 404)},
+        parameters=PAGE_PARAMETERS,
+        responses={200: paginated(TariffSerializer), **errors(401, 404)},
     )
     def get(self, request: Request, home_id: int) -> Response:
         home = get_home_for(request.user, home_id)
@@ -196,8 +198,9 @@ class PricePointListView(APIView):
             OpenApiParameter("start", OpenApiTypes.STR, description="Only points from this time (ISO 8601 or date)."),
             OpenApiParameter("end", OpenApiTypes.STR, description="Only points before this time."),
             OpenApiParameter("direction", OpenApiTypes.STR, enum=PricePoint.Direction.values),
+            *PAGE_PARAMETERS,
         ],
-        responses={200: PricePointSerializer(many=True), **errors(400, 401, 404)},
+        responses={200: paginated(PricePointSerializer), **errors(400, 401, 404)},
     )
     def get(self, request: Request, home_id: int, tariff_id: int) -> Response:
         home = get_home_for(request.user, home_id)

@@ -198,6 +198,8 @@ class Rule(models.Model):
     # Schedules: local time of day and ISO weekdays (0 = Monday ... 6 = Sunday) in the home's zone.
     time_of_day = models.TimeField(null=True, blank=True)
     weekdays = models.JSONField(default=list, blank=True)
+    # A one-off schedule ("turn off the EV charger at 11 pm") disables itself after it fired.
+    once = models.BooleanField(default=False)
     # Automations: what must hold, for how long, and how long to wait after firing.
     condition = models.CharField(max_length=32, choices=Condition.choices, blank=True)
     condition_device = models.ForeignKey(

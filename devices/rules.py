@@ -160,6 +160,45 @@ def create_rule(
     return rule
 
 
+def create_schedule(
+    *,
+    device: Device,
+    command_type: str,
+    payload: dict,
+    run_at: datetime,
+    issued_by: str = Issuer.USER,
+    issued_by_user=None,
+    now: datetime | None = None,
+) -> Rule:
+    """A one-off schedule: send the command once at ``run_at`` (aware, in the future, within 7 days),
+    then disable itself. The command is validated now. ValidationError keyed by field (``run_at``)."""
+    now = now or timezone.now()
+    if run_at.tzinfo is None:
+        raise ValidationError({"run_at": "Give a time with its time zone."})
+    if not now < run_at <= now + timedelta(days=7):
+        raise ValidationError({"run_at": "Choose a moment in the next 7 days."})
+    local = run_at.astimezone(device.home.zone)
+    from devices.selectors import describe_command
+
+    by = "Assistant" if issued_by == Issuer.ASSISTANT else "Once"
+    rule = create_rule(
+        home=device.home,
+        kind=Rule.Kind.SCHEDULE,
+        name=f"{by}: {device.name} {describe_command(command_type, payload).lower()} at {local:%H:%M %a %d %b}",
+        device=device,
+        command_type=command_type,
+        payload=payload,
+        time_of_day=local.time().replace(second=0, microsecond=0),
+        weekdays=[local.weekday()],
+        created_by=issued_by_user,
+        now=now,
+    )
+    rule.once = True
+    rule.next_run_at = run_at.replace(second=0, microsecond=0)
+    rule.save(update_fields=["once", "next_run_at"])
+    return rule
+
+
 def set_rule_enabled(*, rule: Rule, enabled: bool, now: datetime | None = None) -> Rule:
     """Enable or disable a rule. Re-enabling a schedule plans its next run from now (no catch-up)."""
     rule.enabled = bool(enabled)
@@ -236,7 +275,7 @@ def _run_schedule(rule: Rule, now: datetime) -> RuleRun | None:
     following = next_occurrence(time_of_day=rule.time_of_day, weekdays=rule.weekdays, zone=rule.home.zone, after=now)
     with transaction.atomic():
         if not Rule.objects.filter(pk=rule.pk, next_run_at=due_at, enabled=True).update(
-            next_run_at=following, last_run_at=now
+            next_run_at=None if rule.once else following, last_run_at=now, enabled=not rule.once
         ):
             return None  # another beat took it
         if now - due_at > MISSED_AFTER:

@@ -213,4 +213,4 @@ def deactivate_device(*, device: Device) -> Device:
 
 # Commands live in devices/commands.py (one concept per module); they are services all the same.
 from devices.commands import record_ack, send_command  # noqa: E402, F401
-from devices.rules import create_rule, set_rule_enabled  # noqa: E402, F401
+from devices.rules import create_rule, create_schedule, set_rule_enabled  # noqa: E402, F401

@@ -242,32 +242,25 @@ def test_device_names_with_instructions_are_data(owner_client, home, heat_pump):
     assert not Message.objects.filter(kind=Message.Kind.CONFIRM).exists()
 
 
-def test_a_confirmed_timed_card_goes_to_the_schedule_service_with_its_moment(
-    owner_client, home, heat_pump, monkeypatch
-):
-    """Contract with devices.services.create_schedule (being built by the control layer): when it is
-    there, a timed card calls it with the device, the command and the moment, issued by the assistant."""
-    from devices import services as device_services
+def test_a_confirmed_timed_card_becomes_a_one_off_schedule_at_its_moment(owner_client, home, heat_pump):
+    """A timed card goes to devices.services.create_schedule: nothing is sent now; a one-off rule
+    fires at 23:00 local time and then disables itself."""
+    from devices.models import Rule
 
-    calls = []
-
-    class Scheduled:
-        pk = 77
-
-    def create_schedule(*, home, device, command_type, payload, run_at, issued_by, issued_by_user=None):
-        calls.append((home.pk, device.pk, command_type, payload, run_at, issued_by, issued_by_user))
-        return Scheduled()
-
-    monkeypatch.setattr(device_services, "create_schedule", create_schedule, raising=False)
     ask(owner_client, home, "turn off the heat pump at 11 pm")
     card = Message.objects.get(kind=Message.Kind.CONFIRM)
     owner_client.post(reverse("assistant:confirm", args=[home.pk, card.pk]), **HTMX)
     card.refresh_from_db()
-    assert card.command_state == "confirmed" and card.command_id == 77
-    (call,) = calls
-    assert call[:4] == (home.pk, heat_pump.pk, "set_power", {"on": False})
-    assert call[4].astimezone(home.zone).strftime("%H:%M") == "23:00"
-    assert call[5:] == ("assistant", owner_client.user)
+    rule = Rule.objects.get()
+    assert card.command_state == "confirmed"
+    assert (rule.device_id, rule.command_type, rule.payload, rule.once) == (
+        heat_pump.pk,
+        "set_power",
+        {"on": False},
+        True,
+    )
+    assert rule.next_run_at.astimezone(home.zone).strftime("%H:%M") == "23:00"
+    assert rule.created_by == owner_client.user and rule.name.startswith("Assistant:")
     assert Command.objects.count() == 0
 
 

@@ -271,3 +271,35 @@ def test_a_rule_cannot_target_another_homes_device(home, other_home):
             weekdays=[0],
         )
     assert "device" in caught.value.message_dict
+
+
+def test_a_one_off_schedule_fires_once_then_disables_itself(paris_home):
+    from devices.services import create_schedule
+
+    plug = register(paris_home, type="smart-plug", name="EV plug").device
+    with time_machine.travel(at(2026, 6, 1, 12), tick=False):
+        rule = create_schedule(
+            device=plug,
+            command_type="set_power",
+            payload={"on": False},
+            run_at=at(2026, 6, 1, 21),
+            issued_by="assistant",
+        )
+    assert rule.once and rule.next_run_at == at(2026, 6, 1, 21) and "23:00" in rule.name  # 23:00 in Paris
+    seen(plug, at(2026, 6, 1, 20, 59))
+    with time_machine.travel(at(2026, 6, 1, 21, 0, 10), tick=False):
+        assert rules.run_due_rules().schedules_fired == 1
+    rule.refresh_from_db()
+    assert not rule.enabled and rule.next_run_at is None
+    with time_machine.travel(at(2026, 6, 8, 21, 0, 10), tick=False):
+        assert rules.run_due_rules().schedules_fired == 0  # not a week later either
+    assert Command.objects.count() == 1
+
+
+def test_a_one_off_schedule_must_be_in_the_next_seven_days(paris_home):
+    from devices.services import create_schedule
+
+    plug = register(paris_home, type="smart-plug").device
+    with time_machine.travel(at(2026, 6, 1, 12), tick=False), pytest.raises(ValidationError) as caught:
+        create_schedule(device=plug, command_type="set_power", payload={"on": False}, run_at=at(2026, 5, 1, 12))
+    assert "run_at" in caught.value.message_dict
