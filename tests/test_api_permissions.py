@@ -34,6 +34,12 @@ class World:
     users: dict = field(default_factory=dict)  # role -> user ("outsider": owner of other_home)
 
 
+def _queued_command(w: World):
+    from devices.services import send_command
+
+    return send_command(device=w.device, command_type="set_power", payload={"on": True}, queue_if_offline=True)
+
+
 @dataclass(frozen=True)
 class Endpoint:
     name: str
@@ -173,6 +179,18 @@ ENDPOINTS: list[Endpoint] = [
         refused=Role.VIEWER,
     ),
     Endpoint("weekly-report", "get", lambda w: f"/api/v1/homes/{w.home.pk}/reports/weekly/"),
+    # Device commands (devices/command_api.py).
+    Endpoint("device-commands", "get", lambda w: f"/api/v1/devices/{w.device.pk}/commands/"),
+    Endpoint(
+        "device-command-send",
+        "post",
+        lambda w: f"/api/v1/devices/{w.device.pk}/commands/",
+        lambda w: {"command_type": "set_power", "payload": {"on": False}, "queue_if_offline": True},
+        ok=202,
+        allowed=Role.MEMBER,
+        refused=Role.VIEWER,
+    ),
+    Endpoint("command-detail", "get", lambda w: f"/api/v1/commands/{_queued_command(w).pk}/"),
 ]
 
 
