@@ -34,6 +34,24 @@ class World:
     users: dict = field(default_factory=dict)  # role -> user ("outsider": owner of other_home)
 
 
+def _tariff(w: World, *, dynamic: bool = False):
+    from datetime import date
+    from decimal import Decimal
+
+    from analytics.models import Tariff
+    from analytics.services import save_tariff
+
+    existing = Tariff.objects.filter(home=w.home, kind=Tariff.Kind.DYNAMIC if dynamic else Tariff.Kind.FLAT).first()
+    if existing:
+        return existing
+    prices = {"price_interval_minutes": 60} if dynamic else {"import_price_per_kwh": Decimal("0.30")}
+    return save_tariff(
+        home=w.home, name="T", kind=Tariff.Kind.DYNAMIC if dynamic else Tariff.Kind.FLAT,
+        effective_from=date(2026, 1, 2 if dynamic else 1), export_kind=Tariff.ExportKind.FLAT,
+        export_price_per_kwh=Decimal("0.05"), standing_charge_per_day=Decimal("0.40"), **prices,
+    )  # fmt: skip
+
+
 def _queued_command(w: World):
     from devices.services import send_command
 
@@ -191,6 +209,43 @@ ENDPOINTS: list[Endpoint] = [
         refused=Role.VIEWER,
     ),
     Endpoint("command-detail", "get", lambda w: f"/api/v1/commands/{_queued_command(w).pk}/"),
+    # Tariffs, price points, summaries, balance (analytics/api.py).
+    Endpoint("tariff-list", "get", lambda w: f"/api/v1/homes/{w.home.pk}/tariffs/"),
+    Endpoint(
+        "tariff-create",
+        "post",
+        lambda w: f"/api/v1/homes/{w.home.pk}/tariffs/",
+        lambda w: {
+            "name": "Flat",
+            "kind": "flat",
+            "effective_from": "2026-01-01",
+            "import_price_per_kwh": "0.30",
+            "export_kind": "flat",
+            "export_price_per_kwh": "0.05",
+            "standing_charge_per_day": "0.40",
+        },
+        ok=201,
+        allowed=Role.MANAGER,
+        refused=Role.MEMBER,
+    ),  # fmt: skip
+    Endpoint("tariff-detail", "get", lambda w: f"/api/v1/homes/{w.home.pk}/tariffs/{_tariff(w).pk}/"),
+    Endpoint(
+        "tariff-delete",
+        "delete",
+        lambda w: f"/api/v1/homes/{w.home.pk}/tariffs/{_tariff(w).pk}/",
+        ok=204,
+        allowed=Role.MANAGER,
+        refused=Role.MEMBER,
+    ),
+    Endpoint(
+        "tariff-prices", "get", lambda w: f"/api/v1/homes/{w.home.pk}/tariffs/{_tariff(w, dynamic=True).pk}/prices/"
+    ),
+    Endpoint(
+        "summary",
+        "get",
+        lambda w: f"/api/v1/homes/{w.home.pk}/summary/?start=2026-11-01&end=2026-12-01&resolution=day",
+    ),
+    Endpoint("balance", "get", lambda w: f"/api/v1/homes/{w.home.pk}/balance/?start=2026-11-01&end=2026-12-01"),
 ]
 
 
