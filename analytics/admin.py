@@ -1,4 +1,6 @@
-"""Admin for tariffs, their time-of-use windows and price points, and (read-only) hourly costs.
+"""Admin for tariffs, their time-of-use windows and price points, (read-only) hourly costs, and the
+insights (forecasts, anomalies, recommendations, alert rules, alerts): read-only for managers but for
+marking alerts read (an admin action).
 
 Staff who are not superusers see only the homes they manage. Saving a tariff or a price here
 re-prices the affected hours after commit, as the tariff pages do.
@@ -11,11 +13,22 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 
-from analytics.models import HourlyCost, PricePoint, Tariff, TimeOfUseWindow
+from analytics import insight_services
+from analytics.models import (
+    Alert,
+    AlertRule,
+    Anomaly,
+    Forecast,
+    HourlyCost,
+    PricePoint,
+    Recommendation,
+    Tariff,
+    TimeOfUseWindow,
+)
 from analytics.services import _reprice_from_day_after_commit
 from analytics.tariffs import validate_windows
 from devices.admin import ManagedHomesMixin
-from energyhome.admin_scope import HomeScopedInline
+from energyhome.admin_scope import HomeScopedAdmin, HomeScopedInline, is_manager
 
 
 class WindowInlineFormSet(forms.BaseInlineFormSet):
@@ -110,3 +123,84 @@ class HourlyCostAdmin(ManagedHomesMixin, admin.ModelAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
+
+
+# --- insights: read-only for managers (derived data and the homeowners' own rules) ----------------
+
+VIEW_ONLY = frozenset({"view"})
+
+
+class _InsightAdmin(HomeScopedAdmin):
+    """Computed by the insight jobs: nobody adds or edits them here; managers only look."""
+
+    manager_permissions = VIEW_ONLY
+    list_select_related = ["home"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+@admin.register(Forecast)
+class ForecastAdmin(_InsightAdmin):
+    list_display = ["home", "device", "granularity", "horizon_days", "status", "model", "mape_pct", "mase"]
+    list_filter = ["status", "granularity", "horizon_days"]
+    search_fields = ["home__name", "device__name"]
+    list_select_related = ["home", "device"]
+    exclude = ["points"]  # hundreds of numbers; the API and the Insights page show them
+
+
+@admin.register(Anomaly)
+class AnomalyAdmin(_InsightAdmin):
+    list_display = ["start", "home", "device", "kind", "observed", "expected_high", "unit", "score"]
+    list_filter = ["kind"]
+    search_fields = ["home__name", "device__name"]
+    date_hierarchy = "start"
+    list_select_related = ["home", "device"]
+
+
+@admin.register(Recommendation)
+class RecommendationAdmin(_InsightAdmin):
+    list_display = ["title", "home", "kind", "saving_month", "currency", "status", "is_current"]
+    list_filter = ["kind", "status", "is_current"]
+    search_fields = ["title", "home__name"]
+
+
+@admin.register(AlertRule)
+class AlertRuleAdmin(HomeScopedAdmin):
+    """Homeowners set their rules on the Alerts page or the API (validated there); here managers look."""
+
+    manager_permissions = VIEW_ONLY
+    list_display = ["__str__", "home", "device", "kind", "threshold", "minutes", "email", "is_active"]
+    list_filter = ["kind", "is_active"]
+    search_fields = ["home__name", "device__name"]
+    list_select_related = ["home", "device"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # the form would bypass insight_services.create_alert_rule's checks
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+@admin.register(Alert)
+class AlertAdmin(_InsightAdmin):
+    list_display = ["title", "home", "status", "opened_at", "resolved_at", "read_at", "emailed_at"]
+    list_filter = ["status"]
+    search_fields = ["title", "home__name"]
+    date_hierarchy = "opened_at"
+    actions = ["acknowledge"]
+
+    def has_acknowledge_permission(self, request: HttpRequest) -> bool:
+        return request.user.is_superuser or is_manager(request)
+
+    @admin.action(description="Mark the selected alerts read", permissions=["acknowledge"])
+    def acknowledge(self, request: HttpRequest, queryset) -> None:
+        # ``queryset`` is already scoped to the manager's homes (a forged id selects nothing).
+        count = 0
+        for alert in queryset.filter(read_at__isnull=True):
+            insight_services.acknowledge_alert(alert=alert)
+            count += 1
+        self.message_user(request, f"{count} alert(s) marked read.")
