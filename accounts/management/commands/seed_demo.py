@@ -20,7 +20,8 @@ from accounts.models import Home, Membership, Role, User
 from accounts.services import create_home
 
 DEMO_HOME_NAME = "Demo Home"
-HISTORY_DAYS = 30
+# Forty days: enough for the forecasts' 14-day minimum and for "last month, same point" early in a month.
+HISTORY_DAYS = 40
 # Readings every minute for the last two days (what charts show in detail), every 2 minutes
 # before: 30 days at 60 s would be ~520k readings (~55 s on SQLite); this is ~280k (about half).
 # Both are under the energy rule's 5-minute maximum gap, so the older history has no holes.
@@ -171,7 +172,19 @@ class Command(BaseCommand):
         self.stdout.write(f"Schedules and automations: {seed_demo_rules(home)} added")
         if not options["no_history"]:
             self.seed_history(home, days=options["days"])
+            self.seed_insights(home)
         self.stdout.write(f"Demo login: {settings.DEMO_EMAIL} / {settings.DEMO_PASSWORD}")
+
+    def seed_insights(self, home: Home) -> None:
+        """Forecasts, anomalies and recommendations now, rather than at the first night (idempotent)."""
+        from analytics.insight_services import evaluate_recommendations, run_nightly
+
+        stats = run_nightly(home=home)
+        recommended = evaluate_recommendations(home=home)
+        self.stdout.write(
+            f"Insights: {stats.forecasts} forecasts, {stats.anomalies} anomalies, "
+            f"{recommended.recommendations} recommendations"
+        )
 
     def seed_history(self, home: Home, *, days: int) -> None:
         from telemetry.backfill import BackfillProgress, backfill_history, drain_rollups, history_exists
