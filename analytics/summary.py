@@ -26,7 +26,6 @@ Reads only (a handful of aggregate queries); the caller has checked membership.
 from __future__ import annotations
 
 import math
-from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -35,8 +34,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import connections
-from django.db.models import Count, F, Func, IntegerField, Q, Sum, Value
-from django.db.models.functions import TruncDate
+from django.db.models import Case, Count, F, Func, IntegerField, Q, Sum, Value, When
 from django.utils import timezone
 
 from accounts.models import Home
@@ -284,7 +282,7 @@ def summary(
     device_hours: dict[tuple[int, object], int] = defaultdict(int)
     seen_devices: dict[object, set[int]] = defaultdict(set)
     rollups = HourlyRollup.objects.filter(device_id__in=ids, hour__gte=start, hour__lt=end).order_by()
-    for index, dev, wh, n in _grouped(rollups, home, bounds, resolution, wh=Sum("energy_wh"), n=Count("id")):
+    for index, dev, wh, n in _grouped(rollups, bounds, resolution, wh=Sum("energy_wh"), n=Count("id")):
         key = group_of[dev]
         energy[(index, key)] += wh or 0.0
         device_hours[(index, key)] += n
@@ -294,7 +292,7 @@ def summary(
     missing = 0
     cost_rows = HourlyCost.objects.filter(device_id__in=ids, hour__gte=start, hour__lt=end).order_by()
     aggregates = {"cost": Sum("import_cost"), "missing": Count("id", filter=Q(price_missing=True))}
-    for index, dev, cost, missing_n in _grouped(cost_rows, home, bounds, resolution, **aggregates):
+    for index, dev, cost, missing_n in _grouped(cost_rows, bounds, resolution, **aggregates):
         costs[(index, group_of[dev])] += cost or Decimal(0)
         missing += missing_n
     has_cost = bool(costs) or missing > 0
@@ -443,12 +441,13 @@ def _elapsed_hours(start: datetime, end: datetime, now: datetime) -> int:
     return max(0, math.ceil((stop - first) / HOUR))
 
 
-def _grouped(queryset, home: Home, bounds: list[datetime], resolution: str, **aggregates):
+def _grouped(queryset, bounds: list[datetime], resolution: str, **aggregates):
     """Rows ``(bucket index, device id, *aggregates)`` of ``queryset`` (hourly rows of devices).
 
     Hour buckets group by the UTC hour. The others: on PostgreSQL by ``width_bucket`` over the
-    buckets' UTC bounds (a binary search per row, no time-zone arithmetic); elsewhere by the
-    hour's local date, which falls in exactly one local bucket.
+    buckets' UTC bounds (a binary search per row, no time-zone arithmetic); elsewhere by a
+    ``CASE`` over the same bounds, evaluated by the database (not a Python time-zone
+    conversion per row, which costs ~15 µs a row on SQLite).
     """
     if resolution == "hour":
         index_of = {moment: i for i, moment in enumerate(bounds[:-1])}
@@ -461,10 +460,10 @@ def _grouped(queryset, home: Home, bounds: list[datetime], resolution: str, **ag
         for number, device_id, *values in numbered.annotate(**aggregates):
             yield number - 1, device_id, *values  # width_bucket counts from 1 for [bounds[0], bounds[1])
         return
-    days = [moment.astimezone(home.zone).date() for moment in bounds]
-    local = queryset.annotate(local_day=TruncDate("hour", tzinfo=home.zone)).values_list("local_day", "device_id")
-    for day, device_id, *values in local.annotate(**aggregates):
-        yield bisect_right(days, day) - 1, device_id, *values
+    whens = [When(hour__lt=bound, then=Value(index)) for index, bound in enumerate(bounds[1:])]
+    numbered = queryset.annotate(bucket=Case(*whens, output_field=IntegerField())).values_list("bucket", "device_id")
+    for index, device_id, *values in numbered.annotate(**aggregates):
+        yield index, device_id, *values
 
 
 def _hourly_figures(
