@@ -10,6 +10,7 @@ from django.views.decorators.cache import never_cache
 
 from analytics.charts import balance_figure
 from analytics.costs import month_overview
+from analytics.insight_accuracy import forecast_accuracy
 from analytics.selectors import dashboard as dashboard_for
 from energyhome.health import check_all
 
@@ -27,6 +28,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "chart": balance_figure(summary.chart, summary.shape) if summary.shape.has_devices else None,
         "live_url": f"/ws/homes/{home.pk}/live/?view=dashboard",
         "costs": month_overview(home=home, now=timezone.now()) if home.tariffs.exists() else None,
+        "accuracy": forecast_accuracy(home) if summary.shape.has_devices else None,
     }
     return render(request, "dashboard.html", context)
 
