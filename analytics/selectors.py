@@ -845,6 +845,7 @@ def _period_summary(
         group_by=by,
         categories=categories,
         whole_buckets=False,
+        peaks=False,
         now=now,
     )
 

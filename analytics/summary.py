@@ -256,6 +256,7 @@ def summary(
     now: datetime | None = None,
     categories: Iterable[str] = (DeviceType.Category.CONSUMER,),
     whole_buckets: bool = True,
+    peaks: bool = True,
 ) -> Summary:
     """Energy and cost of ``home``'s consumers in ``[start, end)`` by ``group_by`` and local bucket.
 
@@ -264,7 +265,8 @@ def summary(
     ``categories`` widens the scope beyond consumers (the History page's "Solar", "Grid",
     "All devices"; cost stays the import cost of the devices' hourly cost rows);
     ``whole_buckets`` False allows a period that does not fall on bucket boundaries
-    (:func:`bucket_bounds`).
+    (:func:`bucket_bounds`); ``peaks`` False skips the hourly figures (``peak``, ``base_load_w``,
+    ``mean_power_w`` are then None) for a caller that does not show them.
     """
     if group_by not in GROUPINGS:
         raise ValidationError({"group_by": f"{group_by!r} is not one of {', '.join(GROUPINGS)}."})
@@ -363,7 +365,7 @@ def summary(
         )
     all_possible = counted * sum(hour_count)
     all_reported = sum(device_hours.values())
-    peak, base_load, mean_power = _hourly_figures(ids, counted, start, end)
+    peak, base_load, mean_power = _hourly_figures(ids, counted, start, end) if peaks else (None, None, None)
     prev_start, prev_end = previous_bounds(home, start, end)
     if start <= now < end:  # still running: compare with the same elapsed part of the previous period
         prev_end = min(prev_end, prev_start + (now - start))
