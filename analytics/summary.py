@@ -5,9 +5,11 @@ by what, and how complete is it" for the API, reports and the assistant:
 
 * Periods are half-open ``[start, end)`` (aware datetimes); buckets (``hour``, ``day``,
   ``week`` from Monday, ``month``, ``year``) are the home's local ones (23 or 25 hours on
-  daylight-saving days). ``start`` and ``end`` must fall on bucket boundaries, else
+  daylight-saving days). ``start`` and ``end`` must fall on bucket boundaries (unless
+  ``whole_buckets=False``: then the first and last bucket are cut at them), else
   ValidationError on ``resolution``; ``end`` before ``start`` is a ValidationError on ``end``.
-* Scope: the home's **consumer** devices, optionally narrowed to one device, room or type.
+* Scope: the home's **consumer** devices (or those of the given device ``categories``),
+  optionally narrowed to one device, room or type.
 * Energy in Wh from hourly rollups; cost (``Decimal``, home currency) from the per-device
   ``HourlyCost`` rows (consumption at the import price). Hours whose price is missing are
   counted in ``missing_price_hours`` and left out of the amounts, never priced at zero.
