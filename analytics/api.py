@@ -94,6 +94,7 @@ class TariffListView(APIView):
     @extend_schema(
         tags=TAGS,
         summary="The home's tariffs, newest first",
+        operation_id="homes_tariffs_list",
         parameters=PAGE_PARAMETERS,
         responses={200: paginated(TariffSerializer), **errors(401, 404)},
     )
@@ -194,6 +195,7 @@ class PricePointListView(APIView):
     @extend_schema(
         tags=TAGS,
         summary="Price points of a dynamic tariff, by direction and start",
+        operation_id="homes_tariffs_prices_list",
         parameters=[
             OpenApiParameter("start", OpenApiTypes.STR, description="Only points from this time (ISO 8601 or date)."),
             OpenApiParameter("end", OpenApiTypes.STR, description="Only points before this time."),

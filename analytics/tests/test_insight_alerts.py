@@ -210,7 +210,7 @@ def test_a_viewer_gets_403_on_rules_and_acknowledging(readonly_client, member_cl
 
 
 @pytest.mark.redis
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # keeps reference rows for later tests
+@pytest.mark.django_db(transaction=True)  # conftest re-seeds the reference rows for later tests
 def test_alert_lifecycle_through_a_real_worker_and_redis(home, require_service):
     """evaluate_alerts on a real worker opens the alert and queues its email (run by the worker
     too); a second run opens nothing; the device coming back resolves it."""

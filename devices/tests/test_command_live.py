@@ -19,7 +19,7 @@ from telemetry.tests.test_consumer import _communicator, _owner, _receive_all, r
 in_memory_layer = live.in_memory_layer
 asgi_app = live.application
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_device_page_sees_pending_then_acknowledged_without_reload(asgi_app, home, django_capture_on_commit_callbacks):

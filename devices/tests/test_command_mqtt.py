@@ -21,9 +21,8 @@ from telemetry.tests.test_mqtt_bridge import TIMEOUT_S, bridges, publish, wait_f
 
 S = Command.Status
 
-# Transactional (the bridge thread has its own connection), with serialized rollback like the other
-# live tests: its flush then leaves the reference rows for the next serialized test to restore.
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+# Transactional: the bridge thread has its own connection and sees only committed rows.
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 class FakeDevice:

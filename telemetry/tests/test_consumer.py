@@ -22,9 +22,10 @@ from telemetry.services import ingest_readings
 from telemetry.tests.factories import reading
 
 # Transactional: channels' database_sync_to_async closes old connections around each call,
-# which would close the connection holding a test-wrapping transaction on PostgreSQL. The
-# serialized rollback puts the seeded device types back for the tests that follow.
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+# which would close the connection holding a test-wrapping transaction on PostgreSQL. No serialized
+# rollback: conftest re-seeds the device types after a flush, and a serialized restore after another
+# transactional test's flush collides with the content types that flush re-created.
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture(autouse=True)
