@@ -137,10 +137,24 @@ def send_waiting_alert_emails() -> dict[str, int]:
 # --- weekly reports ------------------------------------------------------------------------------
 
 
-@shared_task(name="analytics.tasks.send_weekly_reports", acks_late=True, ignore_result=True)
-def send_weekly_reports() -> dict[str, int]:
+REPORT_RETRY_S = 600  # beat runs at :05; three retries 10 minutes apart stay inside 07:xx
+REPORT_RETRIES = 3
+
+
+@shared_task(
+    bind=True,
+    name="analytics.tasks.send_weekly_reports",
+    acks_late=True,
+    max_retries=REPORT_RETRIES,
+    ignore_result=True,
+)
+def send_weekly_reports(self) -> dict[str, int]:
     """Beat, hourly: email last week's report to homes whose local time is Monday 07:xx.
-    Idempotent: a home, user and week is claimed before sending, never sent twice."""
+    Idempotent: a home, user and week is claimed before sending, never sent twice, so a retry
+    (when some sends failed) sends only what is missing."""
     from analytics import reports
 
-    return dataclasses.asdict(reports.send_weekly_reports())
+    stats = reports.send_weekly_reports()
+    if stats.failed and not self.request.is_eager and self.request.retries < REPORT_RETRIES:
+        raise self.retry(countdown=REPORT_RETRY_S)
+    return dataclasses.asdict(stats)
