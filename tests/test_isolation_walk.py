@@ -36,7 +36,7 @@ HOME_AGNOSTIC = re.compile(
     r"^(account_|mfa_|headless:|api-schema$|api-docs$|healthz$|api-me$|api-device-type-list$|dashboard$|"
     r"api-home-list$|api-device-list$|api-ingest$|api-device-commands$|api-assistant-ask$|"
     r"accounts:(home-create|home-switch|profile)$|telemetry:csv$|devices:(device-list|device-create|command-log|rule-list)$|"
-    r"analytics:history$|costs:costs$|insights:(insights|alerts)$|assistant:chat-current$|$)"
+    r"analytics:history$|costs:costs$|insights:(insights|alerts|weekly-report|notification-settings)$|assistant:chat-current$|$)"
 )
 # Routes devices call with their key (the positive control is B's device key, not B's owner).
 DEVICE_SIDE = {"api-device-command-ack"}
@@ -49,7 +49,7 @@ QUERY = {
     "telemetry:csv-export": "?start=2026-11-25&end=2026-12-01&kind=hourly",
 }
 # Capability URLs: whoever holds the link may use it, by design (an invitation is accepted by link).
-CAPABILITY = {"accounts:invitation-accept"}
+CAPABILITY = {"accounts:invitation-accept", "insights:report-unsubscribe"}
 
 
 def walk(patterns, prefix: str = "", namespace: str = ""):
@@ -126,6 +126,7 @@ def world(make_user):
         "key_id": plug.keys.first().pk,
         "tariff_id": tariff.pk,
         "alert_id": alert.pk,
+        "rule_id": alert_rule.pk,  # the alert rules' API
         "recommendation_id": recommendation.pk,
         "message_id": answer.message.pk,
         "conversation_id": answer.conversation.pk,
@@ -155,7 +156,9 @@ def fill(route: str, name: str, world) -> str | None:
     """``route`` with B's ids; None for a home-agnostic route; AssertionError for an unknown parameter."""
     params = param_names(route)
     if not params:
-        return None if HOME_AGNOSTIC.match(name) else route_without_regex(route)
+        if HOME_AGNOSTIC.match(name):
+            return None
+        raise AssertionError(f"{route} ({name}): a new URL without ids; add it to HOME_AGNOSTIC if it shows only the user's own data")
     values = {}
     for param in params:
         if param == "pk":
