@@ -19,7 +19,7 @@ from telemetry.tests.test_consumer import _communicator, _owner, _receive_all, r
 in_memory_layer = live.in_memory_layer
 asgi_app = live.application
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def offline_rule(home):

@@ -19,7 +19,7 @@ from analytics.models import Anomaly
 from analytics.services import reprice_hours
 from telemetry.backfill import backfill_history, drain_rollups
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 EMAIL, PASSWORD = "report-demo@example.com", "report-demo-password-42"
 
