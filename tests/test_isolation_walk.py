@@ -158,7 +158,9 @@ def fill(route: str, name: str, world) -> str | None:
     if not params:
         if HOME_AGNOSTIC.match(name):
             return None
-        raise AssertionError(f"{route} ({name}): a new URL without ids; add it to HOME_AGNOSTIC if it shows only the user's own data")
+        raise AssertionError(
+            f"{route} ({name}): a new URL without ids; add it to HOME_AGNOSTIC if it shows only the user's own data"
+        )
     values = {}
     for param in params:
         if param == "pk":
