@@ -11,7 +11,7 @@ TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 TEST_REDIS_URL ?= redis://127.0.0.1:6379
 PYTEST_ARGS ?=
 
-.PHONY: help run test deps system-deps lint format migrate seed bench clean
+.PHONY: help run test deps system-deps lint format migrate seed bench eval clean
 
 help:
 	@echo "make run    - set up, migrate, load the demo home, start everything (http://127.0.0.1:$(PORT)/)"
@@ -66,6 +66,10 @@ test: deps system-deps lint
 
 bench: deps
 	$(BIN)/python bench/run.py
+
+# The assistant's evaluation: every case, accuracy per intent, declines, p50/p95 latency (SQLite).
+eval: deps
+	env -u DATABASE_URL CELERY_TASK_ALWAYS_EAGER=true CHANNEL_PREFIX=eh-eval $(BIN)/python -m assistant.eval.run
 
 clean:
 	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache

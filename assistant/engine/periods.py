@@ -80,6 +80,19 @@ ABBREVIATIONS = {
     "hr": "hour",
     "avg": "average",
     "b/w": "between",
+    "lst": "last",
+    "b4": "before",
+    "mornin": "morning",
+    "nite": "night",
+    "yr": "year",
+    "yrs": "years",
+    "mnth": "month",
+    "rn": "right now",
+    "pls": "please",
+    "wat": "what",
+    "wot": "what",
+    "wots": "what is",
+    "fortnight": "2 weeks",
 }
 PARTS_OF_DAY = {"morning": (6, 12), "afternoon": (12, 18), "evening": (18, 22), "night": (22, 30)}
 MAX_HOURS = 24 * 400
@@ -419,6 +432,7 @@ def normalise(text: str) -> str:
     for short, word in ABBREVIATIONS.items():
         text = re.sub(rf"\b{short}\b", word, text)
     text = re.sub(r"(?<!\d)[.,](?!\d)", " ", text)
+    text = re.sub(r"(?<!\bthe )\bday before yesterday\b", "the day before yesterday", text)
     return re.sub(r"\s+", " ", text).strip()
 
 
