@@ -3,6 +3,17 @@
 Changing a tariff re-prices the affected history after commit (``analytics.tasks.reprice_home``);
 new rollups are re-priced by :func:`reprice_after_rollup`. Pricing is idempotent: running it
 again over the same data changes nothing.
+
+Two paths price an hour. **Hourly** (the default): the hour's rollup energy at the mean of
+its four quarter-hour prices. **Per quarter**, when the four quarter prices differ (a
+15-minute dynamic tariff, a time-of-use boundary at :15/:30/:45, a tariff change at a
+half-hour local midnight): each quarter's energy, from the raw readings of the hour by the
+energy rule (telemetry.energy.integrate_readings with 15-minute buckets), at that quarter's
+price. The grid is netted per quarter (the settlement interval), import billed gross and
+export credited, never netted across quarters. A device whose readings of the hour no longer
+reproduce its rollup (retention removed them, or the rollup is being recomputed) keeps the
+hourly path; the grid row needs every device of the hour. ``RepriceStats.quarter_hours``
+counts the grid hours priced per quarter.
 """
 
 from __future__ import annotations
@@ -24,15 +35,17 @@ from django.utils import timezone
 from accounts.models import Home
 from analytics.balance import balances_from_rollups
 from analytics.models import HourlyCost, PricePoint, Tariff, TimeOfUseWindow
-from analytics.tariffs import HourPrice, TariffSet, hour_price, validate_windows
+from analytics.tariffs import QUARTER, HourPrice, Price, TariffSet, hour_price, uneven_quarter_prices, validate_windows
 from devices.models import Device, DeviceType
-from telemetry.models import HourlyRollup
+from telemetry.energy import MAX_GAP, Sample, integrate_readings
+from telemetry.models import HourlyRollup, Reading
 
 HOUR = timedelta(hours=1)
 MONEY_STEP = Decimal("0.000001")
 MAX_PRICE = Decimal("99999")
 PRICE_CSV_MAX_ROWS = 100_000
 REPRICE_BATCH_HOURS = 24 * 31
+QUARTER_RUNS_PER_QUERY = 64  # more runs of quarter-priced hours than this: read the batch's whole span
 TARIFF_FIELDS = (
     "name",
     "kind",
@@ -51,6 +64,7 @@ class RepriceStats:
     written: int = 0
     deleted: int = 0
     price_missing: int = 0
+    quarter_hours: int = 0  # grid hours priced per quarter (module docstring)
 
 
 @dataclass(frozen=True)
@@ -411,12 +425,37 @@ def _reprice_batch(home: Home, hours: list[datetime]) -> RepriceStats:
         if r[1] in wanted
     ]
     tariff_set = TariffSet.load(home, first, last)
-    prices = {hour: hour_price(tariff_set, hour) for hour in {r[1] for r in rows}}
+    priced_hours = {r[1] for r in rows}
+    prices = {hour: hour_price(tariff_set, hour) for hour in priced_hours}
+    uneven = {hour: q for hour in priced_hours if (q := uneven_quarter_prices(tariff_set, hour)) is not None}
+    quarters = _quarter_energies([r for r in rows if r[1] in uneven])
+    devices_by_hour: dict[datetime, list[int]] = defaultdict(list)
+    for device_id, hour, _, _ in rows:
+        devices_by_hour[hour].append(device_id)
+    categories = {device_id: category for device_id, _, category, _ in rows}
     target: dict[tuple[int | None, datetime], dict] = {}
+    quarter_hours = 0
     for hour, balance in balances_from_rollups((h, c, e) for _, h, c, e in rows).items():
-        target[(None, hour)] = _priced(balance.grid_import_wh, balance.grid_export_wh, prices[hour])
+        if hour in uneven and all((d, hour) in quarters for d in devices_by_hour[hour]):
+            quarter_rows = [
+                (hour + QUARTER * i, categories[d], quarters[(d, hour)][i])
+                for d in devices_by_hour[hour]
+                for i in range(4)
+            ]
+            by_quarter = list(balances_from_rollups(quarter_rows).values())
+            imports = [q.grid_import_wh for q in by_quarter]
+            exports = [q.grid_export_wh for q in by_quarter]
+            target[(None, hour)] = _priced_quarters(imports, exports, uneven[hour], prices[hour])
+            quarter_hours += 1
+        else:
+            target[(None, hour)] = _priced(balance.grid_import_wh, balance.grid_export_wh, prices[hour])
     for device_id, hour, category, energy_wh in rows:
-        if category == DeviceType.Category.CONSUMER:
+        if category != DeviceType.Category.CONSUMER:
+            continue
+        if hour in uneven and (device_id, hour) in quarters:
+            used = [max(e, 0.0) for e in quarters[(device_id, hour)]]
+            target[(device_id, hour)] = _priced_quarters(used, [0.0] * 4, uneven[hour], prices[hour])
+        else:
             target[(device_id, hour)] = _priced(max(energy_wh, 0.0), 0.0, prices[hour])
 
     existing = {
@@ -443,7 +482,53 @@ def _reprice_batch(home: Home, hours: list[datetime]) -> RepriceStats:
         written=len(new) + len(changed),
         deleted=len(stale),
         price_missing=sum(1 for v in target.values() if v["price_missing"]),
+        quarter_hours=quarter_hours,
     )
+
+
+def _quarter_energies(rows: list[tuple[int, datetime, str, float]]) -> dict[tuple[int, datetime], list[float]]:
+    """Energy (Wh) of each quarter of each ``(device_id, UTC hour, category, rollup energy_wh)`` row.
+
+    From the raw readings of those hours (plus ``MAX_GAP`` either side, as the rollup reads
+    them) by the one energy rule with 15-minute buckets. A device-hour is left out when its
+    quarters do not add up to its rollup's energy (readings removed by retention, or changed
+    since the rollup): that hour then keeps the hourly path. One query per batch.
+    """
+    if not rows:
+        return {}
+    hours = sorted({hour for _, hour, _, _ in rows})
+    runs: list[list[datetime]] = []
+    for hour in hours:
+        if runs and runs[-1][1] == hour:
+            runs[-1][1] = hour + HOUR
+        else:
+            runs.append([hour, hour + HOUR])
+    if len(runs) > QUARTER_RUNS_PER_QUERY:
+        runs = [[hours[0], hours[-1] + HOUR]]
+    span = Q()
+    for run_start, run_end in runs:
+        span |= Q(time__gte=run_start - MAX_GAP, time__lt=run_end + MAX_GAP)
+    readings: dict[int, list[Sample]] = defaultdict(list)
+    for device_id, moment, power_w, meter_wh in (
+        Reading.objects.filter(span, device_id__in={d for d, _, _, _ in rows})
+        .order_by()
+        .values_list("device_id", "time", "power_w", "energy_wh_total")
+        .iterator(chunk_size=10_000)
+    ):
+        readings[device_id].append(Sample(time=moment, power_w=power_w, energy_wh_total=meter_wh))
+    buckets = {
+        device_id: {b.start: b.energy_wh for b in integrate_readings(samples, max_gap=MAX_GAP, step=QUARTER)}
+        for device_id, samples in readings.items()
+    }
+    result: dict[tuple[int, datetime], list[float]] = {}
+    for device_id, hour, _, energy_wh in rows:
+        by_start = buckets.get(device_id)
+        if not by_start:
+            continue
+        energies = [by_start.get(hour + QUARTER * i, 0.0) for i in range(4)]
+        if math.isclose(sum(energies), energy_wh, rel_tol=1e-9, abs_tol=1e-6):
+            result[(device_id, hour)] = energies
+    return result
 
 
 _VALUE_NAMES = ("tariff_id", "window", "import_wh", "export_wh", "import_cost", "export_credit", "price_missing")
@@ -461,6 +546,36 @@ def _priced(import_wh: float, export_wh: float, price: HourPrice) -> dict:
         "export_credit": export_credit,
         "price_missing": import_cost is None or export_credit is None,
     }
+
+
+def _priced_quarters(import_wh: list[float], export_wh: list[float], quarters: list[Price], price: HourPrice) -> dict:
+    """The hour's cost as the sum of its four quarters' energy (Wh) × their prices (per quarter path).
+
+    The tariff and window recorded are the hour's (its first quarter's), as on the hourly path.
+    """
+    import_cost = _money_sum(import_wh, [q.import_per_kwh for q in quarters])
+    export_credit = _money_sum(export_wh, [q.export_per_kwh for q in quarters])
+    return {
+        "tariff_id": price.tariff_id,
+        "window": price.window,
+        "import_wh": sum(import_wh),
+        "export_wh": sum(export_wh),
+        "import_cost": import_cost,
+        "export_credit": export_credit,
+        "price_missing": import_cost is None or export_credit is None,
+    }
+
+
+def _money_sum(energies_wh: list[float], prices_per_kwh: list[Decimal | None]) -> Decimal | None:
+    """Σ energy (Wh) × price per kWh, rounded once to 6 decimals; None when energy meets a missing price."""
+    total = Decimal(0)
+    for energy_wh, price_per_kwh in zip(energies_wh, prices_per_kwh, strict=True):
+        if not energy_wh or not math.isfinite(energy_wh):
+            continue
+        if price_per_kwh is None:
+            return None
+        total += Decimal(repr(energy_wh)) / 1000 * price_per_kwh
+    return total.quantize(MONEY_STEP)
 
 
 def _money(energy_wh: float, price_per_kwh: Decimal | None) -> Decimal | None:

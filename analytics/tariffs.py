@@ -13,6 +13,9 @@ Rules, stated once:
 * An hour's price is the mean of the prices at its four quarter-hours (the energy is only
   known per hour, so it is weighted evenly inside the hour). Any missing quarter makes the
   hour's price missing.
+* Where an hour's four quarter prices differ (:func:`uneven_quarter_prices`), costs are
+  priced per quarter instead, when the raw readings allow (analytics.services): each
+  quarter's energy at that quarter's price; the mean above is then only the fallback.
 """
 
 from __future__ import annotations
@@ -255,7 +258,7 @@ def price_at(tariff_set: TariffSet, moment: datetime) -> Price | None:
 
 def hour_price(tariff_set: TariffSet, hour: datetime) -> HourPrice:
     """The mean prices of the UTC hour starting at ``hour`` (module docstring)."""
-    quarters = [price_at(tariff_set, hour + QUARTER * i) for i in range(4)]
+    quarters = quarter_prices(tariff_set, hour)
     first = quarters[0]
     if first is None or any(q is None for q in quarters):
         return HourPrice(tariff_id=first.tariff_id if first else None, import_per_kwh=None, export_per_kwh=None)
@@ -265,6 +268,27 @@ def hour_price(tariff_set: TariffSet, hour: datetime) -> HourPrice:
         export_per_kwh=_mean([q.export_per_kwh for q in quarters]),
         window=first.window,
     )
+
+
+def quarter_prices(tariff_set: TariffSet, hour: datetime) -> list[Price | None]:
+    """The prices at the four quarter-hours of the UTC hour starting at ``hour`` (aware), in order."""
+    return [price_at(tariff_set, hour + QUARTER * i) for i in range(4)]
+
+
+def uneven_quarter_prices(tariff_set: TariffSet, hour: datetime) -> list[Price] | None:
+    """The four quarter prices of the UTC hour at ``hour`` when they differ (import or export), else None.
+
+    None also when a quarter has no tariff in force at all (nothing to price per quarter).
+    A quarter whose price is missing (``None`` field) counts as different from a known one,
+    so that a quarter without energy need not make the hour's cost missing.
+    """
+    quarters = quarter_prices(tariff_set, hour)
+    if any(q is None for q in quarters):
+        return None
+    first = quarters[0]
+    if all(q.import_per_kwh == first.import_per_kwh and q.export_per_kwh == first.export_per_kwh for q in quarters):
+        return None
+    return quarters  # type: ignore[return-value]
 
 
 def prices_for_hours(home: Home, hours: Iterable[datetime]) -> dict[datetime, HourPrice]:
