@@ -62,6 +62,9 @@ def ask(request: HttpRequest, home_id: int) -> HttpResponse:
         return render(request, "assistant/_error.html", {"errors": _errors(exc)}, status=400)
     if not request.htmx:
         return redirect(f"{reverse('assistant:chat', args=[home.pk])}?c={result.conversation.pk}")
+    if request.POST.get("panel"):  # the dashboard's compact panel: the answer inline, no conversation list
+        context = {"home": home, "m": result.message, "question": result.question, "conversation": result.conversation}
+        return render(request, "assistant/_panel_answer.html", context)
     context = {
         "home": home,
         "messages": [result.question, result.message],
