@@ -34,7 +34,7 @@ def chat(request: HttpRequest, home_id: int) -> HttpResponse:
         "home": home,
         "conversation": conversation,
         "conversations": conversations_for(request.user, home)[:50],
-        "messages": messages_of(conversation) if conversation else [],
+        "chat_messages": messages_of(conversation) if conversation else [],
         "examples": [
             "which device used most yesterday?",
             "compare this month with last month",
@@ -67,7 +67,7 @@ def ask(request: HttpRequest, home_id: int) -> HttpResponse:
         return render(request, "assistant/_panel_answer.html", context)
     context = {
         "home": home,
-        "messages": [result.question, result.message],
+        "chat_messages": [result.question, result.message],
         "conversation": result.conversation,
         "conversations": conversations_for(request.user, home)[:50],
     }

@@ -50,7 +50,7 @@ RULES: list[tuple[str, re.Pattern]] = [
     (
         "base_load",
         re.compile(
-            r"\bbase ?load\b|\bstandby\b|\bstand-by\b|\bidle\b|\balways[- ]on\b|\bbackground\b|\bphantom\b"
+            r"\bbase ?load\b|\bbaseline\b|\bstandby\b|\bstand-by\b|\bidle\b|\balways[- ]on\b|\bbackground\b|\bphantom\b"
             r"|\bvampire\b|\bminimum (?:load|power|draw)\b"
         ),
     ),
@@ -81,7 +81,7 @@ RULES: list[tuple[str, re.Pattern]] = [
     (
         "compare",
         re.compile(
-            r"\bcompare|\bcompared?\b|\bvs\b|\bversus\b|\bdifference\b|\b(?:more|less) than\b|\bagainst\b"
+            r"\bcompare|\bcompared?\b|\bvs\b|\bversus\b|\bdifference\b|\b(?:more|less)\b.*\bthan\b|\bagainst\b"
             r"|\bstack up\b|\brelative to\b"
         ),
     ),
@@ -125,7 +125,8 @@ _NOT_DEVICE_TEXT = (
     "most total house home whole week month year day night morning evening afternoon weekend hour time "
     "same previous last first rest difference one other bill cost price average peak share base energy "
     "electricity power consumption usage use period kitchen devices device appliances figures answer "
-    "chart highest lowest biggest top standby load grid solar battery best worst cheapest"
+    "chart highest lowest biggest top standby load grid solar battery best worst cheapest max maximum min "
+    "minimum baseline peak consumers"
 )
 NOT_DEVICE_NOUNS = frozenset(_NOT_DEVICE_TEXT.split())
 

@@ -93,6 +93,7 @@ ABBREVIATIONS = {
     "wot": "what",
     "wots": "what is",
     "fortnight": "2 weeks",
+    "overnight": "last night",
 }
 PARTS_OF_DAY = {"morning": (6, 12), "afternoon": (12, 18), "evening": (18, 22), "night": (22, 30)}
 MAX_HOURS = 24 * 400
@@ -417,7 +418,10 @@ _PATTERNS: list[tuple[re.Pattern, object]] = [
         ),
         _h_last_n,
     ),
-    (re.compile(rf"\b(?:in|during)\s+(?P<last>last\s+)?(?P<month>{_MO})(?:\s+(?P<year>{_YEAR}))?\b"), _h_month),
+    (
+        re.compile(rf"\b(?:in|during|for|over)\s+(?P<last>last\s+)?(?P<month>{_MO})(?:\s+(?P<year>{_YEAR}))?\b"),
+        _h_month,
+    ),
     (re.compile(rf"\b(?P<last>last\s+)(?P<month>{_MO})(?:\s+(?P<year>{_YEAR}))?\b"), _h_month),
     (re.compile(rf"\b(?P<last>)(?P<month>(?!may\b){_MO})\s+(?P<year>{_YEAR})\b"), _h_month),
     (re.compile(rf"\b(?:in\s+)(?P<year>{_YEAR})\b"), _h_year),

@@ -54,6 +54,9 @@ def test_a_panel_question_answers_inline_and_a_follow_up_keeps_the_conversation(
     again = panel_ask(owner_client, home, "is the heat pump online?", conversation=str(conversation.pk))
     assert again.status_code == 200
     assert Conversation.objects.count() == 1 and conversation.messages.count() == 4
+    chat = owner_client.get(reverse("assistant:chat", args=[home.pk]) + f"?c={conversation.pk}").content.decode()
+    assert chat.count('data-role="question"') == 2
+    assert '<div class="messages"' not in chat  # the chat's messages are not shown again as flash messages
 
 
 def test_the_panel_refuses_bad_input_and_other_homes(owner_client, outsider_client, home, heat_pump):
