@@ -33,10 +33,9 @@ import time
 from collections import defaultdict
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
-from urllib.parse import urlparse
 
-ROOT = Path(__file__).resolve().parent.parent
+from _postgres import ensure_database, setup_django  # bench/ is on sys.path when a benchmark runs
+
 DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/eh_bench_summary"
 
 
@@ -51,30 +50,6 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--no-analyze", action="store_true", help="leave the planner statistics stale")
     args, _unknown = parser.parse_known_args()
     return args
-
-
-def ensure_database(url: str) -> None:
-    import psycopg
-
-    parsed = urlparse(url)
-    name = parsed.path.lstrip("/")
-    admin = parsed._replace(path="/postgres").geturl()
-    with psycopg.connect(admin, autocommit=True) as conn:
-        if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone() is None:
-            conn.execute(f'CREATE DATABASE "{name}"')
-
-
-def setup_django(url: str) -> None:
-    os.environ["DATABASE_URL"] = url
-    os.environ.setdefault("REDIS_URL", "memory://")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "energyhome.settings")
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0, interactive=False)
 
 
 def build_home(args: argparse.Namespace, start: datetime):
