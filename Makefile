@@ -17,6 +17,7 @@ help:
 	@echo "make run    - set up, migrate, load the demo home, start everything (http://127.0.0.1:$(PORT)/)"
 	@echo "make test   - set up and run lint plus the whole suite on SQLite and on PostgreSQL"
 	@echo "make bench  - run the benchmarks in bench/"
+	@echo "make eval   - run the assistant's evaluation (accuracy per intent, declines, latency)"
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -69,7 +70,7 @@ bench: deps
 
 # The assistant's evaluation: every case, accuracy per intent, declines, p50/p95 latency (SQLite).
 eval: deps
-	env -u DATABASE_URL CELERY_TASK_ALWAYS_EAGER=true CHANNEL_PREFIX=eh-eval $(BIN)/python -m assistant.eval.run
+	env -u DATABASE_URL REDIS_URL=memory:// CELERY_TASK_ALWAYS_EAGER=true EVAL_ALL=1 $(BIN)/pytest -p no:cacheprovider -q -s assistant/tests/test_eval.py
 
 clean:
 	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache
