@@ -63,6 +63,44 @@ def nightly_insights() -> int:
     return len(home_ids)
 
 
+NEW_DATA_HOURS = 48  # more new rollup hours than this since the last forecast: recompute now
+NEW_DATA_EVERY_S = 3600  # at most once an hour per home
+
+
+def new_data_key(home_id: int) -> str:
+    """Cache key claimed when a home's insights are queued for new data (expires after an hour)."""
+    return f"insights-new-data:{home_id}"
+
+
+def new_rollup_hours(home: Home) -> int:
+    """Distinct hours of the home's rollups computed after its last forecast (all when none): two queries."""
+    from django.db.models import Max
+
+    from analytics.models import Forecast
+    from telemetry.models import HourlyRollup
+
+    since = Forecast.objects.filter(home=home).aggregate(last=Max("computed_at"))["last"]
+    rows = HourlyRollup.objects.filter(device__home=home)
+    if since is not None:
+        rows = rows.filter(computed_at__gt=since)
+    return rows.order_by().values("hour").distinct().count()
+
+
+@shared_task(name="analytics.tasks.insights_for_new_data", ignore_result=True)
+def insights_for_new_data() -> int:
+    """Beat, hourly: queue home_insights for each home with more than NEW_DATA_HOURS new rollup
+    hours since its last forecast (a CSV import, a backfill). Idempotent; a home is queued at
+    most once an hour (a cache claim). Returns how many homes were queued."""
+    from django.core.cache import cache
+
+    queued = 0
+    for home in Home.objects.all():
+        if new_rollup_hours(home) > NEW_DATA_HOURS and cache.add(new_data_key(home.pk), 1, NEW_DATA_EVERY_S):
+            home_insights.delay(home.pk)
+            queued += 1
+    return queued
+
+
 @shared_task(name="analytics.tasks.weekly_recommendations", ignore_result=True)
 def weekly_recommendations() -> int:
     """Beat: re-evaluate every home's recommendations (dismissed ones stay dismissed)."""

@@ -234,6 +234,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "analytics.tasks.evaluate_alerts",
         "schedule": crontab(),
     },
+    "insights-new-data": {  # a home with many new rollup hours (CSV import, backfill): recompute now
+        "task": "analytics.tasks.insights_for_new_data",
+        "schedule": crontab(minute=25),
+    },
     "recommendations-weekly": {
         "task": "analytics.tasks.weekly_recommendations",
         "schedule": crontab(minute=10, hour=4, day_of_week="mon"),
