@@ -293,6 +293,8 @@ class Recommendation(models.Model):
         SHIFT_LOAD = "shift_load", "Move a load to off-peak hours"
         CUT_STANDBY = "cut_standby", "Cut standby"
         MORE_THAN_USUAL = "more_than_usual", "Using more than it used to"
+        SOLAR_SURPLUS = "solar_surplus", "Run it on solar surplus"
+        TARIFF_SHAPE = "tariff_shape", "A cheaper tariff shape"
 
     class Status(models.TextChoices):
         OPEN = "open", "Open"
