@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from assistant.engine import fallback
 from assistant.engine.entities import HOME, Catalogue, Mention, Scope, device_choices, find_mentions
 from assistant.engine.moments import future_period, resolve_moment
 from assistant.engine.periods import Period, find_periods, normalise, previous_of
@@ -215,6 +216,27 @@ def detect_intent(text: str) -> str | None:
     return None
 
 
+OUT_OF_SCOPE = (
+    "I only know this home's electricity: energy, power, costs and device status. "
+    "Gas, water and anything outside the home's energy I can't answer."
+)
+
+
+def _two_readings(guess: fallback.Guess, mentions: list[Mention], period_texts: list[str]) -> Plan:
+    """Ask back when the paraphrase fallback finds two intents too close to choose between."""
+    what = mentions[0].choices[0].label if mentions and not mentions[0].ambiguous else "the home"
+    what = what if what.lower().startswith(("the ", "all ")) else f"the {what}"
+    when = f" {period_texts[0]}" if period_texts else ""
+    readings = tuple(fallback.READINGS[i].format(what=what) + when + "?" for i in (guess.intent, guess.second))
+    return Plan(
+        kind="clarify",
+        intent="clarify",
+        message=f"I'm not sure what you mean. Do you mean “{readings[0]}” or “{readings[1]}”?",
+        choices=readings,
+        options={"fallback": [list(s) for s in guess.scores]},
+    )
+
+
 def _declined(message: str, intent: str = "declined") -> Plan:
     return Plan(kind="declined", intent=intent, message=message)
 
@@ -248,11 +270,7 @@ def plan_question(
     if intent == "command":
         return _command_plan(text, mentions, catalogue, now=now, zone=zone)
     if intent == "out_of_scope":
-        return _declined(
-            "I only know this home's electricity: energy, power, costs and device status. "
-            "Gas, water and anything outside the home's energy I can't answer.",
-            "out_of_scope",
-        )
+        return _declined(OUT_OF_SCOPE, "out_of_scope")
     if intent in {"help", "alerts"}:
         return Plan(kind="plan", intent=intent)
     if intent == "forecast":
@@ -274,6 +292,15 @@ def plan_question(
         if previous is None:
             return _declined("Ask a question first; then I can say how its answer came about.")
         return replace(previous, kind="plan", intent="why", options={**previous.options, "of": previous.intent})
+    guessed = intent is None
+    if intent is None:
+        guess = fallback.classify(without_periods, catalogue)
+        if guess.kind == "intent" and guess.intent == "out_of_scope":
+            return _declined(OUT_OF_SCOPE, "out_of_scope")
+        if guess.kind == "intent":
+            intent = guess.intent
+        elif guess.kind == "close":
+            return _two_readings(guess, mentions, [text[m.span[0] : m.span[1]] for m in matches if m.period])
     if intent is None:
         if not mentions and not periods:
             return _declined(
@@ -283,7 +310,7 @@ def plan_question(
             )
         intent = "energy"
 
-    unknown = _unknown_device(without_periods, mentions)
+    unknown = _unknown_device(without_periods, mentions, fallback.vocabulary() if guessed else frozenset())
     excluded, mentions = _excluded(without_periods, mentions)
     if unknown:
         return _declined(
@@ -352,12 +379,15 @@ def _excluded(text: str, mentions: list[Mention]) -> tuple[list[Scope], list[Men
     return excluded, kept
 
 
-def _unknown_device(text: str, mentions: list[Mention]) -> str | None:
-    """A "the <word>" / "my <word>" that names no device, room or type of the home (None when all fit)."""
+def _unknown_device(text: str, mentions: list[Mention], known: frozenset[str] = frozenset()) -> str | None:
+    """A "the <word>" / "my <word>" that names no device, room or type of the home (None when all fit);
+    ``known`` are more words that name no device (the fallback's vocabulary when it chose the intent)."""
     if mentions:
         return None
     for m in re.finditer(r"\b(?:the|my|our)\s+([a-z][a-z-]{1,30})\b", text):
         word = m.group(1)
+        if word in known:
+            continue
         if word.rstrip("s") not in NOT_DEVICE_NOUNS and word not in NOT_DEVICE_NOUNS:
             return word
     return None

@@ -427,6 +427,8 @@ def demo_cases(t: Truth) -> list[Case]:
     ranked_lm = sorted(every, key=lambda n: -t.kwh([n], *lm))
     ranked_y = sorted(every, key=lambda n: -t.kwh([n], *y))
     lw_cut = (lw[0], lw[0] + (tw[1] - tw[0]))
+    ranked_lw = sorted(every, key=lambda n: -t.kwh([n], *lw))
+    max_day_lm = max(t.days(every, *lm).values())
     fresh = [
         Case("demo", "how much power did the house burn thru yesterday", "energy", value=energy(every, y), period=y),
         Case(
@@ -514,6 +516,31 @@ def demo_cases(t: Truth) -> list[Case]:
             period=(L(2026, 11, 3, 18), L(2026, 11, 3, 22)),
         ),
         Case("demo", "how much did the dryer use", "decline", kind="declined"),
+    ]
+    # paraphrases no rule of intents.py fits: only the paraphrase fallback (engine/fallback.py) gets
+    # them right; without it they were declined or answered as plain energy
+    share_hp = energy(["Heat pump"], lw) / energy(every, lw) * 100
+    fresh += [
+        Case("demo", "which gadget hogged the most juice last week", "ranking", leader=ranked_lw[0], period=lw),
+        Case("demo", "who is the greediest appliance yesterday", "ranking", leader=ranked_y[0], period=y),
+        Case("demo", "what slice of everything was the heat pump last wk", "share", label="Share", value=share_hp),
+        Case("demo", "mean wattage yesterday", "average_power", value=t.kwh(every, *y) * 1000 / 24, period=y),
+        Case("demo", "what's the fridge pulling", "current_power", value=t.last["Fridge"], tol=1),
+        Case("demo", "is the wallbox still alive", "status"),
+        Case("demo", "anything wrong?", "alerts"),
+        Case("demo", "which date was the heaviest last month", "extreme", value=round(max_day_lm / 1000, 3), period=lm),
+        Case(
+            "demo",
+            "what did the house pull when nothing was on last week",
+            "base_load",
+            value=min(t.hours(every, *lw).values()),
+            period=lw,
+        ),
+        Case("demo", "what was the spike in kw yesterday", "peak", value=t.peak_quarter_w(every, *y), period=y),
+        Case("demo", "what sorts of questions can you answer", "help"),
+        Case("demo", "the wattage of the oven yesterday", "clarify", kind="clarify"),
+        Case("demo", "write a poem about the oven", "decline", kind="declined"),
+        Case("demo", "tell me a story about the fridge", "decline", kind="declined"),
     ]
     for case in fresh:
         tol = case.tol or (_tol(case.value, 0.01, 0.02) if case.value is not None else 0.0)
