@@ -72,6 +72,7 @@ class MonthOverview:
     projected_total: Decimal | None  # None before any hour of the month is priced
     month_label: str
     last_month_label: str
+    projection_basis: str = "pace"  # "forecast" when the home's hourly forecast covered the rest of the month
 
 
 @dataclass(frozen=True)
@@ -153,18 +154,64 @@ def month_overview(*, home: Home, now: datetime) -> MonthOverview:
     this_month = cost_summary(home=home, start=start, end=now)
     last_month = cost_summary(home=home, start=last_start, end=start)
     projected = None
+    basis = "pace"
     elapsed = (now - start) / (end - start)
     if this_month.import_kwh or this_month.export_kwh:
         energy = this_month.import_cost - this_month.export_credit
         full_standing, _ = standing_charge(home=home, start=start, end=end)
-        projected = (energy / Decimal(repr(max(elapsed, 1e-6))) + full_standing).quantize(CENT)
+        rest = _forecast_rest_of_month(home=home, now=now, end=end, so_far=this_month)
+        if rest is not None:
+            projected, basis = (energy + rest + full_standing).quantize(CENT), "forecast"
+        else:
+            projected = (energy / Decimal(repr(max(elapsed, 1e-6))) + full_standing).quantize(CENT)
     return MonthOverview(
         this_month=this_month,
         last_month=last_month,
         projected_total=projected,
+        projection_basis=basis,
         month_label=f"{start.astimezone(home.zone):%B %Y}",
         last_month_label=f"{last_start.astimezone(home.zone):%B %Y}",
     )
+
+
+def _forecast_rest_of_month(*, home: Home, now: datetime, end: datetime, so_far: CostSummary) -> Decimal | None:
+    """The energy cost of ``[now, end)`` from the home's stored hourly forecast of consumption: the
+    forecast kWh of each remaining hour, times the share of consumption bought from the grid so far
+    this month (solar and battery cover the rest), times that hour's import price. None when there
+    is no ready forecast reaching the month's end, no consumption so far, or a price is missing."""
+    from analytics.models import Forecast
+    from analytics.tariffs import TariffSet, price_at
+
+    forecast = (
+        Forecast.objects.filter(
+            home=home, device__isnull=True, granularity=Forecast.Granularity.HOUR, status=Forecast.Status.READY
+        )
+        .order_by("-horizon_days", "-id")
+        .first()
+    )
+    if forecast is None or not forecast.points:
+        return None
+    hours = [(datetime.fromisoformat(p[0]), p[1]) for p in forecast.points]
+    remaining = [(start, wh) for start, wh in hours if now <= start < end]
+    if not remaining or max(start for start, _ in hours) + timedelta(hours=1) < end:
+        return None
+    from analytics.forecasts import hourly_energy_series
+
+    hour_now = now.replace(minute=0, second=0, microsecond=0)
+    month_start = so_far.start.replace(minute=0, second=0, microsecond=0)
+    series = hourly_energy_series(home, start=month_start, end=hour_now) if hour_now > month_start else None
+    consumption_kwh = sum(v for v in (series.values if series else ()) if v is not None) / 1000
+    if not consumption_kwh:
+        return None
+    bought_share = min(1.0, so_far.import_kwh / consumption_kwh)
+    tariffs = TariffSet.load(home, now, end)
+    total = ZERO
+    for start, wh in remaining:
+        price = price_at(tariffs, start)
+        if price is None or price.import_per_kwh is None:
+            return None
+        total += Decimal(repr(wh / 1000 * bought_share)) * price.import_per_kwh
+    return total
 
 
 def cost_by_device(*, home: Home, start: datetime, end: datetime) -> list[CostRow]:

@@ -170,3 +170,50 @@ def test_month_overview_compares_with_last_month_and_projects_the_month_end(home
     assert month_bounds(date(2026, 1, 11), home) == JAN
     assert (overview.month_label, overview.last_month_label) == ("January 2026", "December 2025")
     assert timedelta(0) < now - overview.this_month.start
+
+
+def test_the_projected_month_end_uses_the_forecast_when_there_is_one(home):
+    """Cost so far + forecast kWh of each remaining hour x the share bought from the grid x its price
+    + the whole month's standing charges; without a forecast, the month's pace."""
+    from datetime import UTC, date, datetime, timedelta
+    from decimal import Decimal
+
+    import time_machine
+
+    from analytics.costs import month_overview
+    from analytics.models import Forecast, Tariff
+    from analytics.services import save_tariff
+    from devices.tests.factories import register
+    from telemetry.rollups import rollup_dirty_hours
+    from telemetry.services import ingest_readings
+
+    now = datetime(2026, 11, 29, 23, 0, tzinfo=UTC)  # 30 Nov 00:00 in Berlin: one local day left
+    save_tariff(
+        home=home, name="Flat", kind=Tariff.Kind.FLAT, effective_from=date(2026, 1, 1),
+        import_price_per_kwh=Decimal("0.30"), export_kind=Tariff.ExportKind.FLAT,
+        export_price_per_kwh=Decimal("0"), standing_charge_per_day=Decimal("0"),
+    )  # fmt: skip
+    meter = register(home, type="grid-meter", name="Meter").device
+    start = now - timedelta(hours=2)
+    with time_machine.travel(now, tick=False):
+        ingest_readings(
+            device=meter,
+            items=[{"time": start + timedelta(minutes=m), "power_w": 1000.0} for m in range(121)],
+            source="t",
+        )
+        rollup_dirty_hours(limit=100)
+        from analytics.services import reprice_hours
+
+        reprice_hours(home=home, start=start, end=now)
+        paced = month_overview(home=home, now=now)
+        assert paced.projection_basis == "pace"
+        Forecast.objects.create(
+            home=home, granularity=Forecast.Granularity.HOUR, horizon_days=30, status=Forecast.Status.READY,
+            origin=now, points=[[(now + timedelta(hours=h)).isoformat(), 500.0, 400.0, 600.0] for h in range(30 * 24)],
+        )  # fmt: skip
+        projected = month_overview(home=home, now=now)
+
+    assert projected.projection_basis == "forecast"
+    so_far = projected.this_month.import_cost - projected.this_month.export_credit
+    # 24 remaining hours x 0.5 kWh x (all bought from the grid: share 1) x 0.30 = 3.60
+    assert projected.projected_total == (so_far + Decimal("3.60")).quantize(Decimal("0.01"))

@@ -22,6 +22,16 @@ pytestmark = pytest.mark.django_db
 NIGHT = datetime(2026, 12, 1, 22, 30, tzinfo=UTC)
 
 
+@pytest.fixture(autouse=True)
+def _at_night():
+    """The email task reads the clock when it runs (as it does right after the evaluation in real
+    life), so the tests' clock stands at NIGHT: quiet hours then depend on NIGHT, not on today."""
+    import time_machine
+
+    with time_machine.travel(NIGHT, tick=False):
+        yield
+
+
 @pytest.fixture
 def offline_rule(home):
     device = make_device(home)
