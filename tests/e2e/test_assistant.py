@@ -74,6 +74,33 @@ def test_ask_a_question_see_figure_and_chart_then_confirm_a_command(demo_site, p
         ).fetchall()
     assert rows == [("set_power", '{"on": false}', "assistant", "demo-ev-charger")]
 
+    # The simulated wallbox (the simulator's own code, as `make run` starts it) polls, obeys, acks.
+    from telemetry.management.commands.simulate import poll_and_obey
+    from telemetry.simulator import HomeSimulator, SimDevice
+
+    env = {**_env(demo_site["var"]), "DEMO_EMAIL": DEMO_EMAIL, "DEMO_PASSWORD": DEMO_PASSWORD}
+    code = (
+        "from accounts.models import Home; from telemetry.management.commands.simulate import simulator_key; "
+        "print('KEY:' + simulator_key(Home.objects.get(name='Demo Home')))"
+    )
+    out = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", code],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=120,
+    ).stdout.decode()
+    key = out.split("KEY:")[1].strip()
+    sim = HomeSimulator([SimDevice("demo-ev-charger", "ev", rated_power_w=11000)], seed=1)
+    handled = poll_and_obey(f"{demo_site['url']}/api/v1/device/commands/", key, sim)
+    assert [(c["device"], c["type"], c["payload"]) for c in handled] == [
+        ("demo-ev-charger", "set_power", {"on": False})
+    ]
+    assert "demo-ev-charger" in sim.switched_off
+    with sqlite3.connect(_database(demo_site["var"])) as db:
+        assert db.execute("SELECT status FROM devices_command").fetchall() == [("acknowledged",)]
+
 
 def test_the_chat_is_usable_on_a_phone(demo_site, browser):
     from tests.e2e.conftest import SCREENSHOTS
