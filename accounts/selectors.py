@@ -38,11 +38,21 @@ def get_home_for(user: User, home_id: object) -> Home:
     return home
 
 
+def can_write(user: User, home: Home) -> bool:
+    """True when ``user``'s role in ``home`` may control devices and change data (not a viewer)."""
+    return role_in(user, home) in WRITE_ROLES
+
+
+def require_write(user: User, home: Home) -> None:
+    """PermissionDenied (403) unless ``user`` may write in ``home`` (membership already checked)."""
+    if not can_write(user, home):
+        raise PermissionDenied("Your role in this home is read-only.")
+
+
 def get_home_for_write(user: User, home_id: object) -> Home:
     """As get_home_for, and PermissionDenied (403) unless the role may control and write."""
     home = get_home_for(user, home_id)
-    if role_in(user, home) not in WRITE_ROLES:
-        raise PermissionDenied("Your role in this home is read-only.")
+    require_write(user, home)
     return home
 
 

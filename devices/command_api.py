@@ -17,7 +17,7 @@ People side (session or token; members of the device's home, write roles to send
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from drf_spectacular.utils import OpenApiExample, extend_schema, inline_serializer
 from rest_framework import serializers, status
@@ -26,8 +26,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.models import WRITE_ROLES
-from accounts.selectors import homes_for, role_in
+from accounts.selectors import homes_for, require_write
 from devices import commands
 from devices.models import Command, DeviceKey, Issuer
 from devices.selectors import get_device_for
@@ -167,8 +166,7 @@ class DeviceCommandsView(ListAPIView):
     )
     def post(self, request: Request, device_id: int) -> Response:
         device = self.get_device()
-        if role_in(request.user, device.home) not in WRITE_ROLES:
-            raise PermissionDenied("Your role in this home is read-only.")
+        require_write(request.user, device.home)
         body = SendCommandSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data

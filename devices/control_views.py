@@ -10,14 +10,13 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.models import WRITE_ROLES
-from accounts.selectors import get_home_for, role_in
+from accounts.selectors import can_write, get_home_for, require_write
 from devices import commands, rules
 from devices.control_forms import RuleForm, payload_from
 from devices.models import Command, Issuer, Rule
@@ -26,11 +25,6 @@ from devices.templatetags.device_controls import looks_on
 from energyhome.forms import apply_validation_errors
 
 COMMANDS_PER_PAGE = 25
-
-
-def _require_write(user, home) -> None:
-    if role_in(user, home) not in WRITE_ROLES:
-        raise PermissionDenied("Your role in this home is read-only.")
 
 
 def _messages_of(exc: ValidationError) -> list[str]:
@@ -44,7 +38,7 @@ def _messages_of(exc: ValidationError) -> list[str]:
 def device_command(request: HttpRequest, pk: int) -> HttpResponse:
     """Send a command from a device's controls. htmx gets the controls back (pending, or the error)."""
     device = get_device_for(request.user, pk)
-    _require_write(request.user, device.home)
+    require_write(request.user, device.home)
     command_type = request.POST.get("command_type", "")
     errors: list[str] = []
     try:
@@ -115,7 +109,7 @@ def _rules_context(request: HttpRequest, home, form: RuleForm | None = None) -> 
         "home": home,
         "rules": rules_for(home),
         "form": form or RuleForm(home=home, initial={"kind": request.GET.get("kind") or Rule.Kind.SCHEDULE}),
-        "can_write": role_in(request.user, home) in WRITE_ROLES,
+        "can_write": can_write(request.user, home),
         "conditions": Rule.Condition.choices,
     }
 
@@ -129,7 +123,7 @@ def rule_list(request: HttpRequest) -> HttpResponse:
     home = get_home_for(request.user, request.home.pk)
     if request.method == "GET":
         return render(request, "devices/rules.html", _rules_context(request, home))
-    _require_write(request.user, home)
+    require_write(request.user, home)
     form = RuleForm(request.POST, home=home)
     if form.is_valid():
         data = form.cleaned_data
@@ -163,7 +157,7 @@ def rule_list(request: HttpRequest) -> HttpResponse:
 def rule_toggle(request: HttpRequest, pk: int) -> HttpResponse:
     """Enable or disable a rule (htmx gets its row back)."""
     rule = get_rule_for(request.user, pk)
-    _require_write(request.user, rule.home)
+    require_write(request.user, rule.home)
     rules.set_rule_enabled(rule=rule, enabled=request.POST.get("enabled") in {"1", "true", "on"})
     if request.htmx:
         rule = rules_for(rule.home).get(pk=rule.pk)
@@ -175,7 +169,7 @@ def rule_toggle(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def rule_delete(request: HttpRequest, pk: int) -> HttpResponse:
     rule = get_rule_for(request.user, pk)
-    _require_write(request.user, rule.home)
+    require_write(request.user, rule.home)
     name = rule.name
     rules.delete_rule(rule=rule)
     if request.htmx:

@@ -16,8 +16,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.models import WRITE_ROLES
-from accounts.selectors import get_home_for, get_home_for_write, role_in
+from accounts.selectors import can_write, get_home_for, get_home_for_write
 from analytics.charts import power_lines_figure
 from analytics.selectors import (
     device_energy_periods,
@@ -44,7 +43,7 @@ def _current_home(request: HttpRequest):
 
 
 def _can_write(user, home) -> bool:
-    return role_in(user, home) in WRITE_ROLES
+    return can_write(user, home)
 
 
 def _ingest_examples(request: HttpRequest, device: Device, plain_key: str) -> dict:

@@ -54,10 +54,9 @@ def render_live(user, home_id: int, changed: dict[int, LatestPower], view: str) 
         parts.append(
             render_to_string("dashboard/_power_now.html", {"power": update.power, "shape": update.shape, "oob": True})
         )
-        from accounts.models import WRITE_ROLES
-        from accounts.selectors import role_in
+        from accounts.selectors import can_write as user_can_write
 
-        can_write = role_in(user, home) in WRITE_ROLES
+        can_write = user_can_write(user, home)
         parts.extend(
             render_to_string("dashboard/_device_tile.html", {"tile": t, "oob": True, "can_write": can_write})
             for t in update.tiles
@@ -77,8 +76,7 @@ def render_command(user, home_id: int, device_id: int, command_id: int, created:
     """The HTML a socket of ``view`` gets when a command changed; None if ``user`` may no longer
     see the home. Dashboards get the tile's control, device pages the controls, the command log
     the command's row (a new row goes on top)."""
-    from accounts.models import WRITE_ROLES
-    from accounts.selectors import role_in
+    from accounts.selectors import can_write as user_can_write
     from devices.models import Command, Device
     from devices.selectors import control_panel
 
@@ -86,7 +84,7 @@ def render_command(user, home_id: int, device_id: int, command_id: int, created:
         home = get_home_for(user, home_id)
     except Http404:
         return None
-    can_write = role_in(user, home) in WRITE_ROLES
+    can_write = user_can_write(user, home)
     if view == "commands":
         command = (
             Command.objects.filter(pk=command_id, home=home)

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from django import template
 
-from accounts.models import WRITE_ROLES
-from accounts.selectors import role_in
+from accounts.selectors import can_write as user_can_write
 from devices.models import Command, Device
 from devices.selectors import control_panel
 
@@ -22,7 +21,7 @@ def tile_control(context, tile) -> dict:
     can_write = context.get("can_write")
     if can_write is None:
         user = context.get("user") or getattr(context.get("request"), "user", None)
-        can_write = user is not None and role_in(user, device.home) in WRITE_ROLES
+        can_write = user is not None and user_can_write(user, device.home)
     panel = control_panel(device)
     return {"panel": panel, "can_write": can_write, "oob": False, "looks_on": looks_on(panel, tile)}
 
